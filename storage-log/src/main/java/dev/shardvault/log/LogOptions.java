@@ -1,0 +1,74 @@
+package dev.shardvault.log;
+
+/**
+ * Limits and sizes of one log. Every quantity carries its unit in its name.
+ *
+ * @param segmentBytes        roll to a new segment before a record would cross this size
+ * @param maxRecordBytes      largest payload accepted by {@link RecordLog#append}
+ * @param queueCapacity       appends waiting for the writer; a full queue blocks the caller (push back)
+ * @param maxBatchRecords     most records written and fsync'd together
+ * @param maxBatchBytes       most frame bytes written and fsync'd together (a larger single record goes alone)
+ * @param preallocateBytes    zeros written ahead of the tail of the active segment, so that a batch's fsync
+ *                            does not also have to persist a file-size change; 0 turns it off
+ */
+public record LogOptions(long segmentBytes,
+                         int maxRecordBytes,
+                         int queueCapacity,
+                         int maxBatchRecords,
+                         int maxBatchBytes,
+                         long preallocateBytes) {
+
+    public LogOptions {
+        require(maxRecordBytes > 0, "maxRecordBytes must be > 0");
+        require(segmentBytes >= Frame.SEGMENT_HEADER_BYTES + Frame.HEADER_BYTES + (long) maxRecordBytes,
+                "segmentBytes must hold the segment header and one record of maxRecordBytes");
+        require(queueCapacity > 0, "queueCapacity must be > 0");
+        require(maxBatchRecords > 0, "maxBatchRecords must be > 0");
+        require(maxBatchBytes >= Frame.HEADER_BYTES, "maxBatchBytes must hold at least one frame header");
+        require(preallocateBytes >= 0, "preallocateBytes must be >= 0");
+    }
+
+    /** 64 MiB segments, 16 MiB records, 4096 queued appends, batches of up to 512 records / 1 MiB, 4 MiB pre-allocation. */
+    public static LogOptions defaults() {
+        return new LogOptions(64L << 20, 16 << 20, 4096, 512, 1 << 20, 4L << 20);
+    }
+
+    public LogOptions withSegmentBytes(long value) {
+        return new LogOptions(value, maxRecordBytes, queueCapacity, maxBatchRecords, maxBatchBytes, preallocateBytes);
+    }
+
+    public LogOptions withMaxRecordBytes(int value) {
+        return new LogOptions(segmentBytes, value, queueCapacity, maxBatchRecords, maxBatchBytes, preallocateBytes);
+    }
+
+    public LogOptions withQueueCapacity(int value) {
+        return new LogOptions(segmentBytes, maxRecordBytes, value, maxBatchRecords, maxBatchBytes, preallocateBytes);
+    }
+
+    public LogOptions withMaxBatchRecords(int value) {
+        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, value, maxBatchBytes, preallocateBytes);
+    }
+
+    public LogOptions withMaxBatchBytes(int value) {
+        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, maxBatchRecords, value, preallocateBytes);
+    }
+
+    public LogOptions withPreallocateBytes(long value) {
+        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, maxBatchRecords, maxBatchBytes, value);
+    }
+
+    /**
+     * The most bytes one unsynced write can leave at the tail: one batch, or one record bigger than a batch,
+     * rounded up to a whole 4 KiB page either side because the kernel persists pages, not bytes.
+     */
+    long tornTailWindowBytes() {
+        long oneWrite = Math.max(maxBatchBytes, Frame.HEADER_BYTES + (long) maxRecordBytes);
+        return oneWrite + 2 * Frame.PAGE_BYTES;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,465 @@
+package dev.shardvault.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * An open log directory: group-committed appends, physical erasure, and (at open) replay. See the package
+ * comment for the on-disk format. Thread-safe; one instance per directory per machine (enforced by a file
+ * lock).
+ */
+public final class RecordLog implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RecordLog.class.getName());
+    private static final long OFFER_POLL_MILLIS = 50;
+
+    private final Path dir;
+    private final LogOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final long firstSegment;
+    private final ReplayReport replayReport;
+    private final ArrayBlockingQueue<Task> queue;
+    private final ReentrantLock erasureLock = new ReentrantLock();
+    private final SegmentReader erasureReader;
+    private final Thread writer;
+
+    // Owned by the writer thread.
+    private final ByteBuffer batchBuffer;
+    private final SegmentReader writerReader;
+    private final List<Append> batch;
+    private ActiveSegment active;
+    private boolean stopRequested;
+
+    // Written by the writer thread, read by anyone.
+    private volatile long activeIndex;
+    private volatile boolean writerDone;
+    private volatile Throwable failure;
+    private volatile boolean closed;
+    private volatile long statRecords;
+    private volatile long statBatches;
+    private volatile long statBytes;
+    private volatile long statForceNanos;
+    private volatile long statMaxBatch;
+
+    private sealed interface Task permits Append, WriterJob {
+    }
+
+    private record Append(LogRecord record, CompletableFuture<Void> done) implements Task {
+    }
+
+    private record WriterJob(Callable<Object> job, CompletableFuture<Object> done) implements Task {
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, hands every stored record to {@code replay} in write
+     * order, and returns once the log accepts appends.
+     *
+     * @throws LogCorruptedException if a record other than a torn tail is damaged
+     * @throws IOException           if the directory is in use by another process or cannot be read
+     */
+    public static RecordLog open(Path dir, LogOptions options, Consumer<LogRecord> replay) throws IOException {
+        Objects.requireNonNull(replay, "replay");
+        return new RecordLog(dir, options, replay);
+    }
+
+    private RecordLog(Path dir, LogOptions options, Consumer<LogRecord> replay) throws IOException {
+        this.dir = dir;
+        this.options = Objects.requireNonNull(options, "options");
+        Files.createDirectories(dir);
+        this.lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            this.lock = tryLock(lockChannel);
+            if (lock == null) {
+                throw new IOException("log directory " + dir + " is in use by another process");
+            }
+            this.erasureReader = new SegmentReader(options.maxRecordBytes());
+            this.writerReader = new SegmentReader(options.maxRecordBytes());
+            removeTempFiles();
+            List<Long> indexes = SegmentFiles.indexes(dir);
+            if (indexes.isEmpty()) {
+                SegmentFiles.createEmpty(dir, 0);
+                indexes = List.of(0L);
+            }
+            checkContiguous(indexes);
+            this.firstSegment = indexes.getFirst();
+            Replay result = replay(indexes, replay);
+            this.replayReport = result.report;
+            this.active = ActiveSegment.open(dir, indexes.getLast(), result.activeEnd, options);
+        } catch (IOException | RuntimeException e) {
+            lockChannel.close();
+            throw e;
+        }
+        this.activeIndex = active.index();
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.batch = new ArrayList<>(options.maxBatchRecords());
+        int batchCapacity = Math.max(options.maxBatchBytes(), Frame.HEADER_BYTES + options.maxRecordBytes());
+        this.batchBuffer = ByteBuffer.allocateDirect(batchCapacity).order(ByteOrder.LITTLE_ENDIAN);
+        this.writer = Thread.ofPlatform().name("record-log-writer " + dir.getFileName()).daemon(true)
+                            .unstarted(this::runWriter);
+        writer.start();
+    }
+
+    /** What the open found and how long replay took. */
+    public ReplayReport replayReport() {
+        return replayReport;
+    }
+
+    /**
+     * Queues a record; the future completes once its bytes are durable (fsync'd), or exceptionally with
+     * {@link LogFailedException} if the log failed or closed first. Blocks while the queue is full.
+     *
+     * @throws IllegalArgumentException if the payload is larger than {@link LogOptions#maxRecordBytes()}
+     */
+    public CompletableFuture<Void> append(LogRecord record) {
+        if (record.payloadLength() > options.maxRecordBytes()) {
+            throw new IllegalArgumentException("payload of " + record.payloadLength() + " bytes exceeds maxRecordBytes "
+                                               + options.maxRecordBytes());
+        }
+        Append append = new Append(record, new CompletableFuture<>());
+        enqueue(append, append.done);
+        return append.done;
+    }
+
+    /** {@link #append} and wait until durable. */
+    public void appendDurably(LogRecord record) throws IOException {
+        await(append(record));
+    }
+
+    /**
+     * Physically removes every record {@code matcher} accepts from every segment (see the package comment).
+     * Appends continue while sealed segments are rewritten; the active segment is rewritten by the writer
+     * between batches. Records appended concurrently with this call may or may not be examined.
+     */
+    public ErasureReport erase(Predicate<LogRecord> matcher) throws IOException {
+        Objects.requireNonNull(matcher, "matcher");
+        erasureLock.lock();
+        try {
+            long firstUnsealed = activeIndex;
+            ErasureReport report = ErasureReport.NONE;
+            for (long index = firstSegment; index < firstUnsealed; index++) {
+                checkUsable();
+                report = report.plus(SegmentEraser.erase(SegmentFiles.segment(dir, index), erasureReader, matcher).report());
+            }
+            ErasureReport unsealed = (ErasureReport) runOnWriter(() -> eraseUnsealed(firstUnsealed, matcher));
+            report = report.plus(unsealed);
+            if (report.recordsErased() > 0) {
+                report = report.plus(new ErasureReport(0, 0, 0, SegmentEraser.scrubBrokenFiles(dir)));
+            }
+            return report;
+        } finally {
+            erasureLock.unlock();
+        }
+    }
+
+    public LogStats stats() {
+        return new LogStats(statRecords, statBatches, statBytes, statForceNanos, statMaxBatch);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** Completes everything already queued, then stops the writer and releases the directory. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!writerDone) {
+            WriterJob stop = new WriterJob(() -> stopRequested = true, new CompletableFuture<>());
+            try {
+                queue.put(stop);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failQueued(new LogFailedException("log closed", null));
+        try {
+            if (active != null) {
+                active.close();
+            }
+        } finally {
+            lock.release();
+            lockChannel.close();
+        }
+    }
+
+    // ---- open and replay ----
+
+    /** The directory lock, or null if another process (or another open in this one) holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private record Replay(ReplayReport report, long activeEnd) {
+    }
+
+    private Replay replay(List<Long> indexes, Consumer<LogRecord> consumer) throws IOException {
+        long started = System.nanoTime();
+        SegmentReader reader = new SegmentReader(options.maxRecordBytes());
+        long[] records = {0};
+        long[] bytes = {0};
+        Optional<ReplayReport.TornTail> torn = Optional.empty();
+        long activeEnd = Frame.SEGMENT_HEADER_BYTES;
+        for (long index : indexes) {
+            boolean last = index == indexes.getLast();
+            Path file = SegmentFiles.segment(dir, index);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                SegmentReader.End end = reader.read(channel, file, (offset, record) -> {
+                    consumer.accept(record);
+                    records[0]++;
+                    bytes[0] += record.frameBytes();
+                });
+                switch (end) {
+                    case SegmentReader.End.Clean(long offset) when !last && offset != channel.size() ->
+                            throw new LogCorruptedException(file, offset, "sealed segment has bytes after its last record");
+                    case SegmentReader.End.Clean(long offset) -> activeEnd = offset;
+                    case SegmentReader.End.Bad bad when !last ->
+                            throw new LogCorruptedException(file, bad.offset(), bad.reason());
+                    case SegmentReader.End.Bad bad when bad.nonZeroEnd() - bad.offset() > options.tornTailWindowBytes() ->
+                            throw new LogCorruptedException(file, bad.offset(), bad.reason() + "; " + (bad.nonZeroEnd() - bad.offset())
+                                    + " bytes follow, more than one unsynced write could leave");
+                    case SegmentReader.End.Bad bad -> {
+                        torn = Optional.of(cutTornTail(channel, file, bad));
+                        activeEnd = bad.offset();
+                    }
+                }
+            }
+        }
+        long elapsed = System.nanoTime() - started;
+        return new Replay(new ReplayReport(indexes.size(), records[0], bytes[0], elapsed, torn), activeEnd);
+    }
+
+    /** Keeps a copy of the torn bytes, cuts them off the segment, and makes both durable. */
+    private ReplayReport.TornTail cutTornTail(FileChannel channel, Path file, SegmentReader.End.Bad bad) throws IOException {
+        Path broken = file.resolveSibling(file.getFileName() + "." + bad.offset() + SegmentFiles.BROKEN_SUFFIX);
+        long length = bad.nonZeroEnd() - bad.offset();
+        try (FileChannel copy = FileChannel.open(broken, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                                                 StandardOpenOption.WRITE)) {
+            long done = 0;
+            while (done < length) {
+                done += channel.transferTo(bad.offset() + done, length - done, copy);
+            }
+            copy.force(true);
+        }
+        channel.truncate(bad.offset());
+        channel.force(true);
+        SegmentFiles.syncDirectory(dir);
+        LOG.log(System.Logger.Level.WARNING, "cut torn tail of {0} at offset {1} ({2}; {3} bytes moved to {4})",
+                file, bad.offset(), bad.reason(), length, broken.getFileName());
+        return new ReplayReport.TornTail(file, bad.offset(), length, bad.reason(), broken);
+    }
+
+    private void removeTempFiles() throws IOException {
+        for (Path temp : SegmentFiles.withSuffix(dir, SegmentFiles.TEMP_SUFFIX)) {
+            LOG.log(System.Logger.Level.INFO, "removing {0} left by an interrupted roll or erasure", temp);
+            Files.delete(temp);
+        }
+    }
+
+    private void checkContiguous(List<Long> indexes) throws IOException {
+        for (int i = 1; i < indexes.size(); i++) {
+            if (indexes.get(i) != indexes.get(i - 1) + 1) {
+                throw new LogCorruptedException(SegmentFiles.segment(dir, indexes.get(i - 1) + 1), 0,
+                                                "segment missing between " + indexes.get(i - 1) + " and " + indexes.get(i));
+            }
+        }
+    }
+
+    // ---- the writer ----
+
+    private void runWriter() {
+        try {
+            while (!stopRequested) {
+                Task task = queue.take();
+                switch (task) {
+                    case WriterJob job -> runJob(job);
+                    case Append first -> {
+                        collectBatch(first);
+                        writeBatch();
+                        for (Append append : batch) {
+                            append.done.complete(null);
+                        }
+                        batch.clear();
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+            LOG.log(System.Logger.Level.ERROR, "record log " + dir + " failed; appends are no longer durable", t);
+            LogFailedException failed = new LogFailedException("log writer failed: " + t, t);
+            for (Append append : batch) {
+                append.done.completeExceptionally(failed);
+            }
+            batch.clear();
+        } finally {
+            writerDone = true;
+            failQueued(new LogFailedException("log " + (failure == null ? "closed" : "failed"), failure));
+        }
+    }
+
+    private void runJob(WriterJob job) {
+        try {
+            job.done.complete(job.job.call());
+        } catch (Exception e) {
+            job.done.completeExceptionally(e);
+            if (e instanceof IOException) {
+                // The active segment may be half-replaced: stop appending rather than guess.
+                throw new CompletionException(e);
+            }
+        }
+    }
+
+    private void collectBatch(Append first) {
+        batch.add(first);
+        long bytes = first.record.frameBytes();
+        while (batch.size() < options.maxBatchRecords()) {
+            if (!(queue.peek() instanceof Append next) || bytes + next.record.frameBytes() > options.maxBatchBytes()) {
+                break;
+            }
+            queue.poll();
+            batch.add(next);
+            bytes += next.record.frameBytes();
+        }
+    }
+
+    private void writeBatch() throws IOException {
+        batchBuffer.clear();
+        long bytes = 0;
+        for (Append append : batch) {
+            int frameBytes = append.record.frameBytes();
+            if (!active.fits(batchBuffer.position() + (long) frameBytes)) {
+                active.write(batchBuffer.flip());
+                batchBuffer.clear();
+                active = active.roll(options);
+                activeIndex = active.index();
+            }
+            Frame.encode(batchBuffer, append.record);
+            bytes += frameBytes;
+        }
+        active.write(batchBuffer.flip());
+        long forceStarted = System.nanoTime();
+        active.force();
+        statForceNanos += System.nanoTime() - forceStarted;
+        statRecords += batch.size();
+        statBatches++;
+        statBytes += bytes;
+        statMaxBatch = Math.max(statMaxBatch, batch.size());
+    }
+
+    private ErasureReport eraseUnsealed(long fromIndex, Predicate<LogRecord> matcher) throws IOException {
+        ErasureReport report = ErasureReport.NONE;
+        for (long index = fromIndex; index < active.index(); index++) {
+            report = report.plus(SegmentEraser.erase(SegmentFiles.segment(dir, index), writerReader, matcher).report());
+        }
+        long index = active.index();
+        long endBefore = active.end();
+        SegmentEraser.Result result = SegmentEraser.erase(active.file(), writerReader, matcher);
+        if (result.report().recordsErased() == 0) {
+            if (result.end() != endBefore) {
+                throw new IllegalStateException("active segment data ends at " + result.end() + " on disk but "
+                                                + endBefore + " in memory");
+            }
+            return report;
+        }
+        active.close();
+        active = ActiveSegment.open(dir, index, result.end(), options);
+        return report.plus(result.report());
+    }
+
+    // ---- queue plumbing ----
+
+    private Object runOnWriter(Callable<Object> job) throws IOException {
+        WriterJob task = new WriterJob(job, new CompletableFuture<>());
+        enqueue(task, task.done);
+        return await(task.done);
+    }
+
+    private void enqueue(Task task, CompletableFuture<?> done) {
+        try {
+            while (!queue.offer(task, OFFER_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (writerDone || closed) {
+                    done.completeExceptionally(unusable());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done.completeExceptionally(new LogFailedException("interrupted while waiting for queue space", e));
+            return;
+        }
+        // The writer may have drained the queue for the last time just before our offer.
+        if (writerDone && queue.remove(task)) {
+            done.completeExceptionally(unusable());
+        }
+    }
+
+    private void failQueued(LogFailedException cause) {
+        Task task;
+        while ((task = queue.poll()) != null) {
+            switch (task) {
+                case Append append -> append.done.completeExceptionally(cause);
+                case WriterJob job -> job.done.completeExceptionally(cause);
+            }
+        }
+    }
+
+    private void checkUsable() throws LogFailedException {
+        if (writerDone || closed) {
+            throw unusable();
+        }
+    }
+
+    private LogFailedException unusable() {
+        Throwable cause = failure;
+        return new LogFailedException(cause != null ? "log failed: " + cause : "log closed", cause);
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LogFailedException("interrupted while waiting for the log", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new LogFailedException("log operation failed", cause);
+        }
+    }
+}

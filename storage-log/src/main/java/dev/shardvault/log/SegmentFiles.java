@@ -1,0 +1,79 @@
+package dev.shardvault.log;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Names, creation and atomic replacement of the files in a log directory. */
+final class SegmentFiles {
+
+    static final String SEGMENT_SUFFIX = ".log";
+    static final String TEMP_SUFFIX = ".tmp";
+    static final String BROKEN_SUFFIX = ".broken";
+    private static final int INDEX_DIGITS = 20;
+
+    private SegmentFiles() {
+    }
+
+    static Path segment(Path dir, long index) {
+        return dir.resolve(String.format("%0" + INDEX_DIGITS + "d", index) + SEGMENT_SUFFIX);
+    }
+
+    /** Segment indexes present in the directory, ascending. */
+    static List<Long> indexes(Path dir) throws IOException {
+        List<Long> indexes = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SEGMENT_SUFFIX)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String digits = name.substring(0, name.length() - SEGMENT_SUFFIX.length());
+                if (digits.length() == INDEX_DIGITS && digits.chars().allMatch(Character::isDigit)) {
+                    indexes.add(Long.parseLong(digits));
+                }
+            }
+        }
+        indexes.sort(null);
+        return indexes;
+    }
+
+    static List<Path> withSuffix(Path dir, String suffix) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + suffix)) {
+            files.forEach(found::add);
+        }
+        found.sort(null);
+        return found;
+    }
+
+    static Path temp(Path file) {
+        return file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
+    }
+
+    /** Creates a segment holding only its header, atomically: it exists whole or not at all. */
+    static void createEmpty(Path dir, long index) throws IOException {
+        Path file = segment(dir, index);
+        Path temp = temp(file);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Frame.writeFully(channel, Frame.segmentHeader(), 0);
+            channel.force(true);
+        }
+        replace(temp, file);
+    }
+
+    /** Renames {@code temp} over {@code target} atomically and makes the rename durable. */
+    static void replace(Path temp, Path target) throws IOException {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(target.getParent());
+    }
+
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+package dev.shardvault.vault; public final class VaultMain { public static void main(String[] a) {} }
