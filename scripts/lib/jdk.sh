@@ -3,7 +3,7 @@
 # Fails with a message naming everything it looked at.
 
 shardvault_jdk_major() { # prints the feature version of the JDK at $1, or nothing
-  local release="$1/release" line
+  local release="$1/release" line=""
   if [ -r "$release" ]; then
     line=$(grep -E '^JAVA_VERSION=' "$release" | head -n1 | tr -d '"')
     line=${line#JAVA_VERSION=}

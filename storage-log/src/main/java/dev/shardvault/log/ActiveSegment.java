@@ -16,28 +16,34 @@ final class ActiveSegment implements AutoCloseable {
 
     private final Path dir;
     private final long index;
-    private final long preallocateBytes;
     private final long segmentBytes;
     private final FileChannel channel;
     private long end;
-    private long allocatedEnd;
 
-    private ActiveSegment(Path dir, long index, long end, LogOptions options) throws IOException {
+    private ActiveSegment(Path dir, long index, long end, long segmentBytes) throws IOException {
         this.dir = dir;
         this.index = index;
-        this.preallocateBytes = options.preallocateBytes();
-        this.segmentBytes = options.segmentBytes();
+        this.segmentBytes = segmentBytes;
         this.channel = FileChannel.open(SegmentFiles.segment(dir, index), StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.end = end;
-        this.allocatedEnd = channel.size();
-        if (allocatedEnd < end) {
+        if (channel.size() < end) {
+            channel.close();
             throw new IllegalStateException("segment " + index + " is shorter than its data end " + end);
         }
     }
 
-    /** Opens an existing segment whose valid data ends at {@code end} (zeros or end of file after it). */
+    /**
+     * Opens an existing segment whose valid data ends at {@code end} (zeros or end of file after it). With
+     * pre-allocation on, a segment that is not yet full size (the first one, or one cut after a torn tail)
+     * is extended now, once.
+     */
     static ActiveSegment open(Path dir, long index, long end, LogOptions options) throws IOException {
-        return new ActiveSegment(dir, index, end, options);
+        ActiveSegment segment = new ActiveSegment(dir, index, end, options.segmentBytes());
+        if (options.preallocate() && segment.channel.size() < options.segmentBytes()) {
+            zero(segment.channel, segment.channel.size(), options.segmentBytes() - segment.channel.size());
+            segment.channel.force(true);
+        }
+        return segment;
     }
 
     long index() {
@@ -48,10 +54,7 @@ final class ActiveSegment implements AutoCloseable {
         return end;
     }
 
-    Path file() {
-        return SegmentFiles.segment(dir, index);
-    }
-
+    /** Whether {@code frameBytes} more bytes fit before the roll size. */
     boolean fits(long frameBytes) {
         return end + frameBytes <= segmentBytes;
     }
@@ -59,45 +62,34 @@ final class ActiveSegment implements AutoCloseable {
     /** Writes the buffer's remaining bytes at the end. Not durable until {@link #force()}. */
     void write(ByteBuffer frames) throws IOException {
         long newEnd = end + frames.remaining();
-        if (newEnd > allocatedEnd) {
-            preallocate(newEnd);
-        }
         Frame.writeFully(channel, frames, end);
         end = newEnd;
     }
 
     void force() throws IOException {
-        // Data only: with the tail pre-allocated the file size does not change between batches.
+        // fdatasync: with a pre-allocated segment no size change needs persisting; without one, Linux
+        // fdatasync still persists the new size because reading the data back needs it.
         channel.force(false);
     }
 
     /**
-     * Seals this segment (data forced, file cut to its last frame, metadata forced) and returns a fresh
-     * active segment after it.
+     * Seals this segment (data forced, file cut to its last frame, metadata forced) and makes {@code next}
+     * (a header-only or pre-allocated segment file, or null to create one) the segment after it.
      */
-    ActiveSegment roll(LogOptions options) throws IOException {
+    ActiveSegment roll(Path next, LogOptions options) throws IOException {
         channel.force(false);
         channel.truncate(end);
         channel.force(true);
         channel.close();
-        SegmentFiles.createEmpty(dir, index + 1);
+        if (next == null) {
+            SegmentFiles.createEmpty(dir, index + 1);
+        } else {
+            SegmentFiles.replace(next, SegmentFiles.segment(dir, index + 1));
+        }
         return open(dir, index + 1, Frame.SEGMENT_HEADER_BYTES, options);
     }
 
-    /** Extends the file with real zero blocks up to at least {@code needed}, and makes the size durable. */
-    private void preallocate(long needed) throws IOException {
-        long target = Math.min(Math.max(needed, end + preallocateBytes), Math.max(needed, segmentBytes));
-        long at = allocatedEnd;
-        while (at < target) {
-            ByteBuffer zeros = ZEROS.duplicate();
-            zeros.limit((int) Math.min(zeros.capacity(), target - at));
-            at += channel.write(zeros, at);
-        }
-        channel.force(true);
-        allocatedEnd = target;
-    }
-
-    /** Overwrites [from, from+length) with zeros; used to scrub erased records from a replaced file. */
+    /** Overwrites [from, from+length) with zeros (not forced). */
     static void zero(FileChannel channel, long from, long length) throws IOException {
         long at = from;
         long stop = from + length;

@@ -8,15 +8,15 @@ package dev.shardvault.log;
  * @param queueCapacity       appends waiting for the writer; a full queue blocks the caller (push back)
  * @param maxBatchRecords     most records written and fsync'd together
  * @param maxBatchBytes       most frame bytes written and fsync'd together (a larger single record goes alone)
- * @param preallocateBytes    zeros written ahead of the tail of the active segment, so that a batch's fsync
- *                            does not also have to persist a file-size change; 0 turns it off
+ * @param preallocate         create every segment at its full size filled with zeros (the next one is prepared
+ *                            in the background), so that a batch's fsync never has to persist a size change
  */
 public record LogOptions(long segmentBytes,
                          int maxRecordBytes,
                          int queueCapacity,
                          int maxBatchRecords,
                          int maxBatchBytes,
-                         long preallocateBytes) {
+                         boolean preallocate) {
 
     public LogOptions {
         require(maxRecordBytes > 0, "maxRecordBytes must be > 0");
@@ -25,35 +25,34 @@ public record LogOptions(long segmentBytes,
         require(queueCapacity > 0, "queueCapacity must be > 0");
         require(maxBatchRecords > 0, "maxBatchRecords must be > 0");
         require(maxBatchBytes >= Frame.HEADER_BYTES, "maxBatchBytes must hold at least one frame header");
-        require(preallocateBytes >= 0, "preallocateBytes must be >= 0");
     }
 
-    /** 64 MiB segments, 16 MiB records, 4096 queued appends, batches of up to 512 records / 1 MiB, 4 MiB pre-allocation. */
+    /** 64 MiB pre-allocated segments, 16 MiB records, 4096 queued appends, batches of up to 512 records / 1 MiB. */
     public static LogOptions defaults() {
-        return new LogOptions(64L << 20, 16 << 20, 4096, 512, 1 << 20, 4L << 20);
+        return new LogOptions(64L << 20, 16 << 20, 4096, 512, 1 << 20, true);
     }
 
     public LogOptions withSegmentBytes(long value) {
-        return new LogOptions(value, maxRecordBytes, queueCapacity, maxBatchRecords, maxBatchBytes, preallocateBytes);
+        return new LogOptions(value, maxRecordBytes, queueCapacity, maxBatchRecords, maxBatchBytes, preallocate);
     }
 
     public LogOptions withMaxRecordBytes(int value) {
-        return new LogOptions(segmentBytes, value, queueCapacity, maxBatchRecords, maxBatchBytes, preallocateBytes);
+        return new LogOptions(segmentBytes, value, queueCapacity, maxBatchRecords, maxBatchBytes, preallocate);
     }
 
     public LogOptions withQueueCapacity(int value) {
-        return new LogOptions(segmentBytes, maxRecordBytes, value, maxBatchRecords, maxBatchBytes, preallocateBytes);
+        return new LogOptions(segmentBytes, maxRecordBytes, value, maxBatchRecords, maxBatchBytes, preallocate);
     }
 
     public LogOptions withMaxBatchRecords(int value) {
-        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, value, maxBatchBytes, preallocateBytes);
+        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, value, maxBatchBytes, preallocate);
     }
 
     public LogOptions withMaxBatchBytes(int value) {
-        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, maxBatchRecords, value, preallocateBytes);
+        return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, maxBatchRecords, value, preallocate);
     }
 
-    public LogOptions withPreallocateBytes(long value) {
+    public LogOptions withPreallocate(boolean value) {
         return new LogOptions(segmentBytes, maxRecordBytes, queueCapacity, maxBatchRecords, maxBatchBytes, value);
     }
 

@@ -41,17 +41,17 @@ public final class RecordLog implements AutoCloseable {
     private final ArrayBlockingQueue<Task> queue;
     private final ReentrantLock erasureLock = new ReentrantLock();
     private final SegmentReader erasureReader;
+    private final SpareSegment spare;
     private final Thread writer;
 
     // Owned by the writer thread.
     private final ByteBuffer batchBuffer;
-    private final SegmentReader writerReader;
     private final List<Append> batch;
     private ActiveSegment active;
     private boolean stopRequested;
 
     // Written by the writer thread, read by anyone.
-    private volatile long activeIndex;
+    private volatile DurableTail durableTail;
     private volatile boolean writerDone;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -68,6 +68,10 @@ public final class RecordLog implements AutoCloseable {
     }
 
     private record WriterJob(Callable<Object> job, CompletableFuture<Object> done) implements Task {
+    }
+
+    /** Where durable data ends: everything before it is fsync'd and changes only through erasure. */
+    private record DurableTail(long segment, long end) {
     }
 
     /**
@@ -93,7 +97,6 @@ public final class RecordLog implements AutoCloseable {
                 throw new IOException("log directory " + dir + " is in use by another process");
             }
             this.erasureReader = new SegmentReader(options.maxRecordBytes());
-            this.writerReader = new SegmentReader(options.maxRecordBytes());
             removeTempFiles();
             List<Long> indexes = SegmentFiles.indexes(dir);
             if (indexes.isEmpty()) {
@@ -109,7 +112,8 @@ public final class RecordLog implements AutoCloseable {
             lockChannel.close();
             throw e;
         }
-        this.activeIndex = active.index();
+        this.durableTail = new DurableTail(active.index(), active.end());
+        this.spare = options.preallocate() ? new SpareSegment(dir, options.segmentBytes()) : null;
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.batch = new ArrayList<>(options.maxBatchRecords());
         int batchCapacity = Math.max(options.maxBatchBytes(), Frame.HEADER_BYTES + options.maxRecordBytes());
@@ -147,21 +151,36 @@ public final class RecordLog implements AutoCloseable {
 
     /**
      * Physically removes every record {@code matcher} accepts from every segment (see the package comment).
-     * Appends continue while sealed segments are rewritten; the active segment is rewritten by the writer
-     * between batches. Records appended concurrently with this call may or may not be examined.
+     * Runs on the calling thread while appends continue: sealed segments are rewritten in place; if the
+     * active segment holds a match, the writer first rolls (cheap: the next segment is ready), so that it
+     * is rewritten as a sealed one. Every record whose {@code append} was called before this call is
+     * examined (queued ones are made durable first); records appended concurrently may or may not be.
+     * Erasures run one at a time.
      */
     public ErasureReport erase(Predicate<LogRecord> matcher) throws IOException {
         Objects.requireNonNull(matcher, "matcher");
         erasureLock.lock();
         try {
-            long firstUnsealed = activeIndex;
+            runOnWriter(() -> null); // a barrier: the queue is FIFO, so every earlier append is durable after it
             ErasureReport report = ErasureReport.NONE;
-            for (long index = firstSegment; index < firstUnsealed; index++) {
-                checkUsable();
-                report = report.plus(SegmentEraser.erase(SegmentFiles.segment(dir, index), erasureReader, matcher).report());
+            long next = firstSegment;
+            while (true) {
+                DurableTail tail = durableTail;
+                for (; next < tail.segment(); next++) {
+                    checkUsable();
+                    report = report.plus(SegmentEraser.erase(SegmentFiles.segment(dir, next), erasureReader, matcher).report());
+                }
+                if (!SegmentEraser.contains(SegmentFiles.segment(dir, tail.segment()), tail.end(), erasureReader, matcher)) {
+                    break;
+                }
+                long toSeal = tail.segment();
+                runOnWriter(() -> {
+                    if (active.index() == toSeal) {
+                        roll();
+                    }
+                    return null;
+                });
             }
-            ErasureReport unsealed = (ErasureReport) runOnWriter(() -> eraseUnsealed(firstUnsealed, matcher));
-            report = report.plus(unsealed);
             if (report.recordsErased() > 0) {
                 report = report.plus(new ErasureReport(0, 0, 0, SegmentEraser.scrubBrokenFiles(dir)));
             }
@@ -200,6 +219,9 @@ public final class RecordLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         failQueued(new LogFailedException("log closed", null));
+        if (spare != null) {
+            spare.close();
+        }
         try {
             if (active != null) {
                 active.close();
@@ -361,8 +383,7 @@ public final class RecordLog implements AutoCloseable {
             if (!active.fits(batchBuffer.position() + (long) frameBytes)) {
                 active.write(batchBuffer.flip());
                 batchBuffer.clear();
-                active = active.roll(options);
-                activeIndex = active.index();
+                roll();
             }
             Frame.encode(batchBuffer, append.record);
             bytes += frameBytes;
@@ -370,6 +391,7 @@ public final class RecordLog implements AutoCloseable {
         active.write(batchBuffer.flip());
         long forceStarted = System.nanoTime();
         active.force();
+        durableTail = new DurableTail(active.index(), active.end());
         statForceNanos += System.nanoTime() - forceStarted;
         statRecords += batch.size();
         statBatches++;
@@ -377,24 +399,14 @@ public final class RecordLog implements AutoCloseable {
         statMaxBatch = Math.max(statMaxBatch, batch.size());
     }
 
-    private ErasureReport eraseUnsealed(long fromIndex, Predicate<LogRecord> matcher) throws IOException {
-        ErasureReport report = ErasureReport.NONE;
-        for (long index = fromIndex; index < active.index(); index++) {
-            report = report.plus(SegmentEraser.erase(SegmentFiles.segment(dir, index), writerReader, matcher).report());
+    /** Seals the active segment and continues in the next one (the prepared spare, when pre-allocating). */
+    private void roll() throws IOException {
+        Path next = spare == null ? null : spare.take();
+        active = active.roll(next, options);
+        if (spare != null) {
+            spare.prepare();
         }
-        long index = active.index();
-        long endBefore = active.end();
-        SegmentEraser.Result result = SegmentEraser.erase(active.file(), writerReader, matcher);
-        if (result.report().recordsErased() == 0) {
-            if (result.end() != endBefore) {
-                throw new IllegalStateException("active segment data ends at " + result.end() + " on disk but "
-                                                + endBefore + " in memory");
-            }
-            return report;
-        }
-        active.close();
-        active = ActiveSegment.open(dir, index, result.end(), options);
-        return report.plus(result.report());
+        durableTail = new DurableTail(active.index(), active.end());
     }
 
     // ---- queue plumbing ----

@@ -22,6 +22,19 @@ final class SegmentEraser {
     private SegmentEraser() {
     }
 
+    /** Whether any record in [0, limit) of the file matches; read-only. */
+    static boolean contains(Path file, long limit, SegmentReader reader, Predicate<LogRecord> matcher) throws IOException {
+        boolean[] found = {false};
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            SegmentReader.End end = reader.read(channel, file, limit, (offset, record) -> found[0] |= matcher.test(record));
+            if (end instanceof SegmentReader.End.Bad bad) {
+                throw new LogCorruptedException(file, bad.offset(), bad.reason() + " (found during erasure)");
+            }
+        }
+        return found[0];
+    }
+
+    /** Rewrites a sealed segment without the matching records. */
     static Result erase(Path file, SegmentReader reader, Predicate<LogRecord> matcher) throws IOException {
         try (FileChannel old = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             List<Range> erased = new ArrayList<>();

@@ -43,11 +43,16 @@ final class SegmentReader {
     }
 
     End read(FileChannel segment, Path file, Visitor visitor) throws IOException {
+        return read(segment, file, segment.size(), visitor);
+    }
+
+    /** Reads only [0, limit): for the active segment, whose bytes past the durable end are still changing. */
+    End read(FileChannel segment, Path file, long limit, Visitor visitor) throws IOException {
         Frame.checkSegmentHeader(segment, file);
         this.channel = segment;
         this.bufferStart = 0;
         buffer.clear().limit(0);
-        long size = segment.size();
+        long size = Math.min(limit, segment.size());
         long offset = Frame.SEGMENT_HEADER_BYTES;
         while (true) {
             long remaining = size - offset;

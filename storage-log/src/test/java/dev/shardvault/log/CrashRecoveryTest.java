@@ -26,7 +26,7 @@ class CrashRecoveryTest {
             .withMaxRecordBytes(4096)
             .withSegmentBytes(256 << 10)
             .withMaxBatchBytes(16 << 10)
-            .withPreallocateBytes(64 << 10);
+            .withPreallocate(true);
 
     private static final int ROUNDS = 6;
 

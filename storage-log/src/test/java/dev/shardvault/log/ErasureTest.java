@@ -39,7 +39,7 @@ class ErasureTest {
 
     @Test
     void erasedMarkersAreGoneFromEveryByteOfEveryFileAndTheRestReplays() throws IOException {
-        LogOptions options = SMALL.withMaxRecordBytes(1024).withSegmentBytes(8 << 10).withPreallocateBytes(4 << 10);
+        LogOptions options = SMALL.withMaxRecordBytes(1024).withSegmentBytes(8 << 10).withPreallocate(true);
         byte[] secret = marker();
         List<byte[]> others = new ArrayList<>();
         Set<Long> keptIds = new HashSet<>();

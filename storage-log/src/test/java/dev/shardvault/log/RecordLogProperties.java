@@ -38,7 +38,7 @@ class RecordLogProperties {
                 .withMaxRecordBytes(1024)
                 .withSegmentBytes(segmentKiB << 10)
                 .withMaxBatchBytes(4096)
-                .withPreallocateBytes(preallocate ? 1024 : 0);
+                .withPreallocate(preallocate);
         Path dir = Files.createTempDirectory("log-property");
         try {
             int chunk = Math.max(1, records.size() / reopenEvery);
@@ -60,7 +60,7 @@ class RecordLogProperties {
             @ForAll @Size(min = 1, max = 200) List<@From("records") LogRecord> records,
             @ForAll long seed) throws IOException {
         LogOptions options = LogOptions.defaults().withMaxRecordBytes(1024).withSegmentBytes(4 << 10)
-                .withPreallocateBytes(0);
+                .withPreallocate(false);
         Path dir = Files.createTempDirectory("log-erasure-property");
         try {
             List<LogRecord> tagged = new ArrayList<>();

@@ -75,7 +75,7 @@ class RecordLogTest {
     void concurrentAppendersAreGroupCommittedAndAllDurable() throws Exception {
         int threads = 32;
         int perThread = 200;
-        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocateBytes(256 << 10);
+        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocate(true);
         LogStats stats;
         try (RecordLog log = RecordLog.open(dir, options, r -> { });
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -143,14 +143,14 @@ class RecordLogTest {
 
     @Test
     void preallocatedSegmentsReplayExactlyAndKeepZerosAfterTheData() throws IOException {
-        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocateBytes(128 << 10);
+        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocate(true);
         try (RecordLog log = RecordLog.open(dir, options, r -> { })) {
             for (int i = 0; i < 100; i++) {
                 log.appendDurably(Logs.numbered(i, 100));
             }
         }
         Path segment = Logs.segments(dir).getFirst();
-        assertTrue(Files.size(segment) >= 128 << 10, "segment was not pre-allocated");
+        assertEquals(options.segmentBytes(), Files.size(segment), "segment was not pre-allocated");
         assertEquals(100, Logs.replay(dir, options).size());
         try (RecordLog log = RecordLog.open(dir, options, r -> { })) {
             log.appendDurably(Logs.numbered(100, 100));
@@ -171,7 +171,7 @@ class RecordLogTest {
 
     @Test
     void optionsThatCannotHoldARecordAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new LogOptions(1024, 4096, 16, 16, 4096, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LogOptions(1024, 4096, 16, 16, 4096, false));
         assertThrows(IllegalArgumentException.class, () -> SMALL.withQueueCapacity(0));
     }
 }

@@ -63,7 +63,7 @@ class TornTailAndCorruptionTest {
 
     @Test
     void zeroedPagesInsideAPreallocatedTailAreATornTail() throws IOException {
-        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocateBytes(64 << 10);
+        LogOptions options = SMALL.withSegmentBytes(1 << 20).withPreallocate(true);
         Path dir = writeLog(tmp.resolve("log"), options, RECORDS);
         Path segment = Logs.segments(dir).getLast();
         long lastRecordStart = Frame.SEGMENT_HEADER_BYTES + (long) (RECORDS - 1) * FRAME_BYTES;
