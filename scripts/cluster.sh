@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Runs a local ShardVault cluster: the gateway and n vault nodes (default 5), in the background.
+# Runtime files live under var/: data/node-N (logs of record), log/<name>.log (stdout+stderr), run/<name>.pid.
+#
+#   scripts/cluster.sh up            build if needed, start whatever is not running, wait until healthy
+#   scripts/cluster.sh down          stop everything (SIGTERM, then SIGKILL after 15 s); data is kept
+#   scripts/cluster.sh status        one line per process: running or not, healthy or not
+#   scripts/cluster.sh kill N        SIGKILL vault node N (or "gateway")
+#   scripts/cluster.sh start N       start vault node N (or "gateway") and wait until healthy
+#   scripts/cluster.sh restart N     stop then start
+#   scripts/cluster.sh logs N        last 100 lines of N's output (-f to follow)
+#   scripts/cluster.sh wipe          stop everything and delete var/ (data, logs, token); asks nothing
+#
+# Cluster shape comes from conf/cluster.yaml; CLUSTER_N, CLUSTER_K, CLUSTER_BASE_PORT, CLUSTER_PEER_BASE_PORT
+# and GATEWAY_PORT override it (they are passed to every process). JAVA_OPTS is added to every java command.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VAR="$ROOT/var"
+
+yaml_value() { # yaml_value FILE KEY -> first "KEY: value" in FILE, comments stripped
+  awk -v key="$2" '$1 == key":" { sub(/#.*/, ""); print $2; exit }' "$1"
+}
+
+N=${CLUSTER_N:-$(yaml_value conf/cluster.yaml n)}
+HOST=$(yaml_value conf/cluster.yaml host)
+BASE_PORT=${CLUSTER_BASE_PORT:-$(yaml_value conf/cluster.yaml base-port)}
+PEER_BASE_PORT=${CLUSTER_PEER_BASE_PORT:-$(yaml_value conf/cluster.yaml peer-base-port)}
+GATEWAY_PORT=${GATEWAY_PORT:-$(yaml_value conf/gateway.yaml port)}
+START_TIMEOUT_S=${START_TIMEOUT_S:-90}
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+cluster_props() {
+  local props=(-Dshardvault.conf-dir="$ROOT/conf" -Dcluster.n="$N" -Dcluster.base-port="$BASE_PORT"
+               -Dcluster.peer-base-port="$PEER_BASE_PORT")
+  [ -n "${CLUSTER_K:-}" ] && props+=(-Dcluster.k="$CLUSTER_K")
+  printf '%s\n' "${props[@]}"
+}
+
+names() { echo gateway; seq 1 "$N"; }
+label() { [ "$1" = gateway ] && echo gateway || echo "node-$1"; }
+port_of() { [ "$1" = gateway ] && echo "$GATEWAY_PORT" || echo $((BASE_PORT + $1)); }
+pid_file() { echo "$VAR/run/$(label "$1").pid"; }
+log_file() { echo "$VAR/log/$(label "$1").log"; }
+
+check_name() {
+  case "$1" in
+    gateway) ;;
+    ''|*[!0-9]*) die "expected a node number 1..$N or 'gateway', got '$1'" ;;
+    *) [ "$1" -ge 1 ] && [ "$1" -le "$N" ] || die "no vault node $1 (this cluster has nodes 1..$N)" ;;
+  esac
+}
+
+pid_of() { # prints the pid if the process runs (and is ours), else nothing
+  local file pid
+  file=$(pid_file "$1")
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+     && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-Dshardvault.process=$(label "$1") "; then
+    echo "$pid"
+  fi
+}
+
+http_status() { # http_status PORT PATH -> HTTP status code, or 000 (needs only bash: no curl on a fresh machine)
+  ( exec 3<>"/dev/tcp/$HOST/$1" || exit 1
+    printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" "$HOST" >&3
+    read -r -t 5 line <&3 && echo "$line" | awk '{print $2}'
+  ) 2>/dev/null || echo 000
+}
+
+healthy() { [ "$(http_status "$(port_of "$1")" /observe/health)" = 200 ]; }
+
+build_if_needed() { # builds when a jar is missing or a source or pom changed since the last build here
+  local stamp="$VAR/run/build.stamp"
+  if [ -f vault/target/vault.jar ] && [ -f gateway/target/gateway.jar ] && [ -f "$stamp" ] \
+     && [ -z "$(find pom.xml storage-log vault gateway -newer "$stamp" \( -path '*/src/*' -o -name pom.xml \) \
+                 -type f -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  . scripts/lib/jdk.sh
+  shardvault_find_jdk
+  shardvault_quiet_maven
+  echo "building (mvn package, tests skipped; scripts/test.sh runs them)..."
+  mkdir -p "$VAR/run"
+  touch "$stamp.new"
+  mvn -B -ntp -q -DskipTests package || die "build failed"
+  mv "$stamp.new" "$stamp"
+}
+
+java_cmd() {
+  . scripts/lib/jdk.sh
+  shardvault_find_jdk >/dev/null
+  echo "$JAVA_HOME/bin/java"
+}
+
+launch() { # launch NAME: start the process in the background unless it runs
+  local name=$1 pid java props=()
+  pid=$(pid_of "$name")
+  if [ -n "$pid" ]; then echo "$(label "$name") already running (pid $pid)"; return 0; fi
+  mkdir -p "$VAR/run" "$VAR/log" "$VAR/data"
+  java=$(java_cmd)
+  mapfile -t props < <(cluster_props)
+  props+=(-Dshardvault.process="$(label "$name")")
+  if [ "$name" = gateway ]; then
+    props+=(-Dserver.port="$GATEWAY_PORT" -Dshardvault.var-dir="$VAR")
+    # shellcheck disable=SC2086
+    nohup "$java" ${JAVA_OPTS:-} "${props[@]}" -jar gateway/target/gateway.jar >> "$(log_file "$name")" 2>&1 &
+  else
+    props+=(-Dvault.node-id="$name" -Dvault.data-dir="$VAR/data/node-$name")
+    # shellcheck disable=SC2086
+    nohup "$java" ${JAVA_OPTS:-} "${props[@]}" -jar vault/target/vault.jar >> "$(log_file "$name")" 2>&1 &
+  fi
+  echo $! > "$(pid_file "$name")"
+  echo "started $(label "$name") (pid $!), log $(log_file "$name")"
+}
+
+await_healthy() { # await_healthy NAME...
+  local deadline=$((SECONDS + START_TIMEOUT_S)) name pending
+  while :; do
+    pending=()
+    for name in "$@"; do
+      if [ -z "$(pid_of "$name")" ]; then
+        echo "cluster.sh: $(label "$name") exited during start; last lines of $(log_file "$name"):" >&2
+        tail -n 20 "$(log_file "$name")" >&2 || true
+        exit 1
+      fi
+      healthy "$name" || pending+=("$name")
+    done
+    [ ${#pending[@]} -eq 0 ] && return 0
+    [ $SECONDS -ge $deadline ] && die "not healthy after ${START_TIMEOUT_S}s: ${pending[*]} (see var/log/)"
+    sleep 0.3
+  done
+}
+
+stop() { # stop NAME [SIGNAL]
+  local name=$1 signal=${2:-TERM} pid i
+  pid=$(pid_of "$name")
+  if [ -z "$pid" ]; then rm -f "$(pid_file "$name")"; echo "$(label "$name") is not running"; return 0; fi
+  kill "-$signal" "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "$(label "$name") did not stop on SIG$signal within 15 s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  rm -f "$(pid_file "$name")"
+  echo "stopped $(label "$name") (SIG$signal)"
+}
+
+cmd_up() {
+  build_if_needed
+  local name all=()
+  for name in $(seq 1 "$N") gateway; do launch "$name"; all+=("$name"); done
+  await_healthy "${all[@]}"
+  echo
+  echo "ShardVault is up: gateway http://$HOST:$GATEWAY_PORT, $N vault nodes (ports $((BASE_PORT + 1))..$((BASE_PORT + N)))"
+  if [ -f "$VAR/dev-token" ]; then
+    echo "dev token (namespace 'default', every action): $VAR/dev-token"
+    echo "  curl -H \"Authorization: Bearer \$(cat var/dev-token)\" http://$HOST:$GATEWAY_PORT/v1/status"
+  fi
+}
+
+cmd_down() {
+  local name
+  for name in gateway $(seq 1 "$N"); do stop "$name"; done
+}
+
+cmd_status() {
+  local name pid state health
+  for name in $(names); do
+    pid=$(pid_of "$name")
+    if [ -n "$pid" ]; then
+      state="running (pid $pid)"
+      healthy "$name" && health=healthy || health="not healthy"
+    else
+      state=stopped; health=-
+    fi
+    printf '%-8s port %-5s %-22s %s\n' "$(label "$name")" "$(port_of "$name")" "$state" "$health"
+  done
+}
+
+cmd=${1:-}
+case "$cmd" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  kill) check_name "${2:-}"; stop "$2" KILL ;;
+  start) check_name "${2:-}"; build_if_needed; launch "$2"; await_healthy "$2" ;;
+  restart) check_name "${2:-}"; build_if_needed; stop "$2"; launch "$2"; await_healthy "$2" ;;
+  logs)
+    check_name "${2:-}"
+    [ -f "$(log_file "$2")" ] || die "no log for $(label "$2") yet ($(log_file "$2"))"
+    if [ "${3:-}" = -f ]; then tail -n 100 -f "$(log_file "$2")"; else tail -n 100 "$(log_file "$2")"; fi ;;
+  wipe) cmd_down; rm -rf "$VAR"; echo "wiped $VAR" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; [ -z "$cmd" ] && exit 2; die "unknown command '$cmd'" ;;
+esac

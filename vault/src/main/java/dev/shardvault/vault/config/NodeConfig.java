@@ -1,0 +1,49 @@
+package dev.shardvault.vault.config;
+
+import dev.shardvault.log.LogOptions;
+import io.helidon.config.Config;
+import java.nio.file.Path;
+
+/**
+ * One vault node's settings.
+ *
+ * @param nodeId  this node's id (1..n); it holds the share at x = nodeId
+ * @param cluster the cluster shape
+ * @param dataDir where this node's log lives
+ * @param log     log sizes and limits
+ */
+public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log) {
+
+    public NodeConfig {
+        if (nodeId < 1 || nodeId > cluster.n()) {
+            throw new InvalidConfigException("vault.node-id must be 1..n (got " + nodeId + ", n=" + cluster.n() + ")");
+        }
+    }
+
+    public NodeAddress address() {
+        return cluster.node(nodeId);
+    }
+
+    /** Reads {@code vault} and {@code cluster} from the root config. */
+    public static NodeConfig from(Config root) {
+        Config vault = root.get("vault");
+        int nodeId = vault.get("node-id").asInt().orElseThrow(
+                () -> new InvalidConfigException("vault.node-id is not set (pass -Dvault.node-id=N)"));
+        ClusterConfig cluster = ClusterConfig.from(root.get("cluster"));
+        String dataDir = vault.get("data-dir").asString().orElse("var/data/node-{id}").replace("{id}", Integer.toString(nodeId));
+        LogOptions defaults = LogOptions.defaults();
+        Config log = vault.get("log");
+        LogOptions options;
+        try {
+            options = new LogOptions(log.get("segment-bytes").asLong().orElse(defaults.segmentBytes()),
+                                     log.get("max-record-bytes").asInt().orElse(defaults.maxRecordBytes()),
+                                     log.get("queue-capacity").asInt().orElse(defaults.queueCapacity()),
+                                     log.get("max-batch-records").asInt().orElse(defaults.maxBatchRecords()),
+                                     log.get("max-batch-bytes").asInt().orElse(defaults.maxBatchBytes()),
+                                     log.get("preallocate").asBoolean().orElse(defaults.preallocate()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("vault.log: " + e.getMessage());
+        }
+        return new NodeConfig(nodeId, cluster, Path.of(dataDir), options);
+    }
+}
