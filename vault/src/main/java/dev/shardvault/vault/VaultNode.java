@@ -34,6 +34,7 @@ public final class VaultNode implements AutoCloseable {
                     .port(config.address().port())
                     .putSocket(PEER_SOCKET, socket -> socket.host(config.address().host()).port(config.address().peerPort()))
                     .addFeature(ObserveFeature.builder()
+                                        .sockets(java.util.List.of(WebServer.DEFAULT_SOCKET_NAME, PEER_SOCKET))
                                         .addObserver(HealthObserver.builder()
                                                              .details(true)
                                                              .addCheck(() -> HealthCheckResponse.builder()

@@ -1,0 +1,38 @@
+package dev.shardvault.vault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.log.LogOptions;
+import dev.shardvault.vault.config.ClusterConfig;
+import dev.shardvault.vault.config.NodeAddress;
+import dev.shardvault.vault.config.NodeConfig;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VaultNodeStartTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNodeOpensItsLogAndAnswersHealthOnBothSockets() throws Exception {
+        List<NodeAddress> nodes = List.of(new NodeAddress(1, "127.0.0.1", 0, 0), new NodeAddress(2, "127.0.0.1", 0, 0),
+                                          new NodeAddress(3, "127.0.0.1", 0, 0));
+        NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
+                                           LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20));
+        try (VaultNode node = VaultNode.start(config)) {
+            for (var uri : List.of(node.uri(), node.peerUri())) {
+                try (HttpClientResponse response = WebClient.builder().baseUri(uri).build().get("/observe/health").request()) {
+                    assertEquals(200, response.status().code(), uri.toString());
+                }
+            }
+            assertTrue(Files.exists(dir.resolve("node-1").resolve("00000000000000000000.log")));
+        }
+    }
+}
