@@ -1,7 +1,20 @@
 package dev.shardvault.vault;
 
-import dev.shardvault.log.RecordLog;
+import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.http.VaultService;
+import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.peer.PeerLink;
+import dev.shardvault.vault.peer.PeerService;
+import dev.shardvault.vault.protocol.Peer;
+import dev.shardvault.vault.protocol.Peers;
+import dev.shardvault.vault.read.ReadCoordinator;
+import dev.shardvault.vault.store.ShardStore;
+import dev.shardvault.vault.txn.Coordinator;
+import dev.shardvault.vault.txn.InFlight;
+import dev.shardvault.vault.txn.LocalParticipant;
+import dev.shardvault.vault.txn.Resolver;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
@@ -10,49 +23,112 @@ import io.helidon.webserver.observe.health.HealthObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
-/** One running vault node: its log, its gateway-facing socket and its peer socket. */
+/**
+ * One running vault node: its store (log + shares), its participant, coordinator, read coordinator and
+ * in-doubt resolver, its gateway-facing socket and its peer socket.
+ */
 public final class VaultNode implements AutoCloseable {
 
     static final String PEER_SOCKET = "peer";
+    private static final long MAX_GATEWAY_BODY_BYTES = 2L << 20;
+    private static final long MAX_PEER_BODY_BYTES = 16L << 20;
+    private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
 
     private final NodeConfig config;
-    private final RecordLog log;
+    private final ShardStore store;
+    private final Peers peers;
+    private final LocalParticipant participant;
+    private final Resolver resolver;
+    private final PeerLink link;
     private final WebServer server;
+    private final Thread resolverLoop;
+    private volatile boolean closed;
 
-    private VaultNode(NodeConfig config, RecordLog log, WebServer server) {
+    private VaultNode(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure) throws IOException {
         this.config = config;
-        this.log = log;
-        this.server = server;
-    }
-
-    public static VaultNode start(NodeConfig config) throws IOException {
-        RecordLog log = RecordLog.open(config.dataDir(), config.log(), record -> { });
+        this.link = link;
+        int self = config.nodeId();
+        Timeouts timeouts = config.timeouts();
+        this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure);
         try {
-            WebServer server = WebServer.builder()
-                    .host(config.address().host())
-                    .port(config.address().port())
-                    .putSocket(PEER_SOCKET, socket -> socket.host(config.address().host()).port(config.address().peerPort()))
+            InFlight inFlight = new InFlight();
+            this.participant = new LocalParticipant(self, store, inFlight);
+            this.peers = new Peers(self, Map.of(self, participant));
+            this.resolver = new Resolver(self, config.cluster(), store, peers, inFlight, timeouts.peerReadMillis());
+            participant.resolveWith(resolver);
+            // Transactions this node coordinated before it stopped were never decided: abort them now.
+            resolver.resolveOwn();
+            Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
+                    new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
+                                             timeouts.writeBudgetMillis()));
+            ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
+            NodeAddress address = config.address();
+            this.server = WebServer.builder()
+                    .host(address.host())
+                    .port(address.port())
+                    .maxPayloadSize(MAX_GATEWAY_BODY_BYTES)
+                    .putSocket(PEER_SOCKET, socket -> socket.host(address.host()).port(address.peerPort())
+                            .maxPayloadSize(MAX_PEER_BODY_BYTES))
                     .addFeature(ObserveFeature.builder()
-                                        .sockets(java.util.List.of(WebServer.DEFAULT_SOCKET_NAME, PEER_SOCKET))
+                                        .sockets(List.of(WebServer.DEFAULT_SOCKET_NAME, PEER_SOCKET))
                                         .addObserver(HealthObserver.builder()
                                                              .details(true)
-                                                             .addCheck(() -> HealthCheckResponse.builder()
-                                                                               .status(true)
-                                                                               .detail("node", config.nodeId())
-                                                                               .build(),
-                                                                       HealthCheckType.READINESS, "vault")
+                                                             .addCheck(this::health, HealthCheckType.READINESS, "vault")
                                                              .build())
                                         .build())
-                    .routing(routing -> { })
-                    .routing(PEER_SOCKET, routing -> { })
+                    .routing(routing -> routing.register("/internal/v1", new VaultService(coordinator, reader)))
+                    .routing(PEER_SOCKET, routing -> routing.register("/peer/v1", new PeerService(participant)))
                     .build()
                     .start();
-            return new VaultNode(config, log, server);
         } catch (RuntimeException e) {
-            log.close();
+            store.close();
             throw e;
         }
+        this.resolverLoop = Thread.ofVirtual().name("in-doubt-resolver-" + self).start(this::resolveLoop);
+    }
+
+    /** Starts a node whose peers are at the addresses in its config. A log failure halts the process. */
+    public static VaultNode start(NodeConfig config) throws IOException {
+        VaultNode node = start(config, PeerLink.DIRECT, failure -> {
+            LOG.log(System.Logger.Level.ERROR, "the log failed; stopping this node so that it restarts from disk", failure);
+            Runtime.getRuntime().halt(70);
+        });
+        Map<Integer, URI> addresses = new HashMap<>();
+        for (NodeAddress node2 : config.cluster().nodes()) {
+            addresses.put(node2.id(), node2.peerUri());
+        }
+        node.connect(addresses);
+        return node;
+    }
+
+    /** Starts a node that knows no peers yet (see {@link #connect}); for tests on ephemeral ports. */
+    public static VaultNode start(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure) throws IOException {
+        return new VaultNode(config, link, onLogFailure);
+    }
+
+    /** Points this node at its peers' peer sockets (its own entry is ignored: it talks to itself in-process). */
+    public void connect(Map<Integer, URI> peerUris) {
+        Timeouts timeouts = config.timeouts();
+        Map<Integer, Peer> all = new HashMap<>();
+        all.put(config.nodeId(), participant);
+        peerUris.forEach((id, uri) -> {
+            if (id != config.nodeId()) {
+                all.put(id, new HttpPeer(config.nodeId(), id, uri, Duration.ofMillis(timeouts.peerConnectMillis()),
+                                         Duration.ofMillis(timeouts.peerReadMillis()), link));
+            }
+        });
+        peers.replace(all);
+    }
+
+    public int id() {
+        return config.nodeId();
     }
 
     public URI uri() {
@@ -63,11 +139,39 @@ public final class VaultNode implements AutoCloseable {
         return URI.create("http://" + config.address().host() + ":" + server.port(PEER_SOCKET));
     }
 
+    /** This node's store, for tests and diagnostics. */
+    public ShardStore store() {
+        return store;
+    }
+
+    private HealthCheckResponse health() {
+        return HealthCheckResponse.builder()
+                .status(true)
+                .detail("node", config.nodeId())
+                .detail("inDoubt", store.inDoubt().size())
+                .build();
+    }
+
+    private void resolveLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(config.timeouts().resolveIntervalMillis());
+                resolver.resolveAll(config.timeouts().inDoubtMinAgeMillis());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "in-doubt resolution failed; will retry", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
+        resolverLoop.interrupt();
         server.stop();
         try {
-            log.close();
+            store.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

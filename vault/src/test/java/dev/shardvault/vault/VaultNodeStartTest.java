@@ -7,6 +7,7 @@ import dev.shardvault.log.LogOptions;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.vault.config.Timeouts;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ class VaultNodeStartTest {
         List<NodeAddress> nodes = List.of(new NodeAddress(1, "127.0.0.1", 0, 0), new NodeAddress(2, "127.0.0.1", 0, 0),
                                           new NodeAddress(3, "127.0.0.1", 0, 0));
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
-                                           LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20));
+                                           LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
+                                           Timeouts.DEFAULT);
         try (VaultNode node = VaultNode.start(config)) {
             for (var uri : List.of(node.uri(), node.peerUri())) {
                 try (HttpClientResponse response = WebClient.builder().baseUri(uri).build().get("/observe/health").request()) {

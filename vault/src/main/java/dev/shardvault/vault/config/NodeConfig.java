@@ -11,8 +11,9 @@ import java.nio.file.Path;
  * @param cluster the cluster shape
  * @param dataDir where this node's log lives
  * @param log     log sizes and limits
+ * @param timeouts every time limit
  */
-public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log) {
+public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts) {
 
     public NodeConfig {
         if (nodeId < 1 || nodeId > cluster.n()) {
@@ -44,6 +45,6 @@ public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOpt
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException("vault.log: " + e.getMessage());
         }
-        return new NodeConfig(nodeId, cluster, Path.of(dataDir), options);
+        return new NodeConfig(nodeId, cluster, Path.of(dataDir), options, Timeouts.from(vault.get("timeouts")));
     }
 }

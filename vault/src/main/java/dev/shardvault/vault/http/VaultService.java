@@ -1,0 +1,415 @@
+package dev.shardvault.vault.http;
+
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.Outcome;
+import dev.shardvault.vault.model.RequestId;
+import dev.shardvault.vault.model.SealedValue;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.model.Times;
+import dev.shardvault.vault.read.ReadCoordinator;
+import dev.shardvault.vault.read.ReadCoordinator.HistoryResult;
+import dev.shardvault.vault.read.ReadCoordinator.ListResult;
+import dev.shardvault.vault.read.ReadCoordinator.ReadResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.VersionMeta;
+import dev.shardvault.vault.txn.Coordinator;
+import dev.shardvault.vault.txn.Coordinator.PreconditionFailure;
+import dev.shardvault.vault.txn.Coordinator.WriteResult;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Routes under {@code /internal/v1} (docs/internal-api.md): create, update, batch create, read, history,
+ * list. The gateway has already authenticated the caller and chosen the namespace; this layer still
+ * validates everything it decodes.
+ */
+public final class VaultService implements HttpService {
+
+    public static final int MAX_VALUE_BYTES = 65536;
+    public static final int MAX_BATCH = 1_000;
+    private static final int MAX_LIST_LIMIT = 1_000;
+
+    private final Coordinator coordinator;
+    private final ReadCoordinator reader;
+
+    public VaultService(Coordinator coordinator, ReadCoordinator reader) {
+        this.coordinator = coordinator;
+        this.reader = reader;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/secrets/{namespace}", this::create)
+             .put("/secrets/{namespace}/{name}", this::update)
+             .get("/secrets/{namespace}/{name}/versions", this::history)
+             .get("/secrets/{namespace}/{name}", this::read)
+             .get("/secrets/{namespace}", this::list)
+             .post("/batches/{namespace}", this::batch);
+    }
+
+    /** A request that cannot be served as sent: answered with a 400 or 413 problem. */
+    private static final class BadRequest extends RuntimeException {
+        final String field;
+        final boolean tooLarge;
+
+        BadRequest(String field, String message, boolean tooLarge) {
+            super(message, null, false, false);
+            this.field = field;
+            this.tooLarge = tooLarge;
+        }
+    }
+
+    private interface Handler {
+        void handle(ServerRequest req, ServerResponse res);
+    }
+
+    private static void guarded(ServerRequest req, ServerResponse res, Handler handler) {
+        try {
+            handler.handle(req, res);
+        } catch (BadRequest e) {
+            if (e.tooLarge) {
+                Problems.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413, Problems.TOO_LARGE, "Too large", e.getMessage(),
+                              body -> body.add("limit", MAX_VALUE_BYTES));
+            } else {
+                Problems.invalid(res, e.field, e.getMessage());
+            }
+        }
+    }
+
+    // ---- writes ----
+
+    private void create(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            String namespace = namespace(rq);
+            JsonObject body = json(rq);
+            SecretId id = id(namespace, string(body, "name"));
+            byte[] value = value(body, "value");
+            Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.CREATE, -1, SealedValue.seal(value));
+            Arrays.fill(value, (byte) 0);
+            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                                                                                time(body, "requestTime"), List.of(put)));
+            Arrays.fill(put.sealedValue(), (byte) 0);
+            respondWrite(rs, result, Status.CREATED_201);
+        });
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            String namespace = namespace(rq);
+            SecretId id = id(namespace, rq.path().pathParameters().get("name"));
+            JsonObject body = json(rq);
+            long expected = -1;
+            if (body.containsKey("expectedVersion") && body.get("expectedVersion") != JsonValue.NULL) {
+                expected = positive(body, "expectedVersion");
+            }
+            byte[] value = value(body, "value");
+            Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.UPDATE, expected, SealedValue.seal(value));
+            Arrays.fill(value, (byte) 0);
+            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                                                                                time(body, "requestTime"), List.of(put)));
+            Arrays.fill(put.sealedValue(), (byte) 0);
+            respondWrite(rs, result, Status.OK_200);
+        });
+    }
+
+    private void batch(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            String namespace = namespace(rq);
+            JsonObject body = json(rq);
+            if (!(body.get("creates") instanceof jakarta.json.JsonArray creates) || creates.isEmpty()) {
+                throw new BadRequest("creates", "must be a non-empty array", false);
+            }
+            if (creates.size() > MAX_BATCH) {
+                throw new BadRequest("creates", "at most " + MAX_BATCH + " creates per batch", false);
+            }
+            List<Coordinator.Put> puts = new ArrayList<>();
+            for (int i = 0; i < creates.size(); i++) {
+                if (!(creates.get(i) instanceof JsonObject create)) {
+                    throw new BadRequest("creates[" + i + "]", "must be an object", false);
+                }
+                byte[] value = value(create, "value");
+                puts.add(new Coordinator.Put(id(namespace, string(create, "name")), Op.Put.Kind.CREATE, -1,
+                                             SealedValue.seal(value)));
+                Arrays.fill(value, (byte) 0);
+            }
+            Coordinator.WriteRequest request;
+            try {
+                request = new Coordinator.WriteRequest(requestId(namespace, body), time(body, "requestTime"), puts);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("creates", e.getMessage(), false);
+            }
+            WriteResult result = coordinator.write(request);
+            puts.forEach(put -> Arrays.fill(put.sealedValue(), (byte) 0));
+            respondWrite(rs, result, Status.CREATED_201);
+        });
+    }
+
+    private static void respondWrite(ServerResponse res, WriteResult result, Status success) {
+        switch (result) {
+            case WriteResult.Committed committed -> {
+                JsonArrayBuilder outcomes = Json.createArrayBuilder();
+                for (Outcome.Applied applied : committed.outcomes()) {
+                    outcomes.add(Json.createObjectBuilder()
+                                         .add("name", applied.id().name())
+                                         .add("version", applied.version())
+                                         .add("validFrom", Times.format(applied.validFromMillis())));
+                }
+                JsonObjectBuilder body = Json.createObjectBuilder().add("outcomes", outcomes).add("holders", committed.holders());
+                if (committed.outcomes().size() == 1) {
+                    Outcome.Applied only = committed.outcomes().getFirst();
+                    body.add("name", only.id().name()).add("version", only.version())
+                        .add("validFrom", Times.format(only.validFromMillis()));
+                }
+                sendJson(res, success, body.build());
+            }
+            case WriteResult.Rejected rejected -> rejected(res, rejected.failures());
+            case WriteResult.QuorumUnavailable quorum -> Problems.send(
+                    res, Status.SERVICE_UNAVAILABLE_503, Problems.QUORUM_UNAVAILABLE, "Write quorum unavailable",
+                    quorum.votes() + " of " + quorum.required() + " required nodes voted yes; nothing was written",
+                    body -> body.add("phase", "voting").add("votes", quorum.votes()).add("required", quorum.required()));
+            case WriteResult.WriteConflict conflict -> Problems.send(
+                    res, Status.CONFLICT_409, Problems.WRITE_CONFLICT, "Write conflict",
+                    "a concurrent write held " + conflict.id().name() + " through every retry; nothing was written",
+                    body -> body.add("phase", "voting"));
+            case WriteResult.Unconfirmed unconfirmed -> Problems.send(
+                    res, Status.SERVICE_UNAVAILABLE_503, Problems.COMMIT_UNCONFIRMED, "Commit unconfirmed",
+                    "decided to commit but only " + unconfirmed.holders() + " of " + unconfirmed.required()
+                    + " nodes confirmed; retry with the same Idempotency-Key for the outcome",
+                    body -> body.add("phase", "writing").add("txn", unconfirmed.txn().toString()));
+        }
+    }
+
+    private static void rejected(ServerResponse res, List<PreconditionFailure> failures) {
+        JsonArrayBuilder errors = Json.createArrayBuilder();
+        for (PreconditionFailure failure : failures) {
+            String reason = switch (failure) {
+                case PreconditionFailure.Exists exists -> "exists";
+                case PreconditionFailure.Missing missing -> "not-found";
+                case PreconditionFailure.VersionMismatch mismatch -> "version-mismatch";
+            };
+            errors.add(Json.createObjectBuilder().add("name", failure.id().name()).add("reason", reason));
+        }
+        PreconditionFailure first = failures.getFirst();
+        switch (first) {
+            case PreconditionFailure.Exists exists -> Problems.send(
+                    res, Status.CONFLICT_409, Problems.SECRET_EXISTS, "Secret exists", exists.id().name() + " already exists",
+                    body -> body.add("phase", "voting").add("errors", errors));
+            case PreconditionFailure.Missing missing -> Problems.send(
+                    res, Status.NOT_FOUND_404, Problems.SECRET_NOT_FOUND, "Secret not found", missing.id().name() + " does not exist",
+                    body -> body.add("errors", errors));
+            case PreconditionFailure.VersionMismatch mismatch -> Problems.send(
+                    res, Status.PRECONDITION_FAILED_412, Problems.VERSION_MISMATCH, "Version mismatch",
+                    mismatch.id().name() + " is at version " + mismatch.currentVersion(),
+                    body -> body.add("currentVersion", mismatch.currentVersion()).add("errors", errors));
+        }
+    }
+
+    // ---- reads ----
+
+    private void read(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            Optional<String> version = rq.query().first("version").asOptional();
+            Optional<String> at = rq.query().first("at").asOptional();
+            if (version.isPresent() && at.isPresent()) {
+                throw new BadRequest("version", "give version or at, not both", false);
+            }
+            Selector selector = Selector.LATEST;
+            if (version.isPresent()) {
+                selector = new Selector.ByVersion(positive("version", version.get()));
+            } else if (at.isPresent()) {
+                selector = new Selector.AsOf(time("at", at.get()));
+            }
+            switch (reader.read(id, selector)) {
+                case ReadResult.Found found -> {
+                    String value = new String(found.value(), StandardCharsets.UTF_8);
+                    Arrays.fill(found.value(), (byte) 0);
+                    JsonObjectBuilder body = Json.createObjectBuilder()
+                            .add("name", id.name()).add("version", found.version()).add("value", value)
+                            .add("validFrom", Times.format(found.validFromMillis()));
+                    body.add("validTo", found.validToMillis() < 0 ? JsonValue.NULL
+                                                                  : Json.createValue(Times.format(found.validToMillis())));
+                    rs.header(HeaderValues.create(HeaderNames.ETAG, "\"" + found.version() + "\""));
+                    sendJson(rs, Status.OK_200, body.build());
+                }
+                case ReadResult.NotFound notFound -> notFound(rs, id);
+                case ReadResult.VersionNotFound notFound -> Problems.send(
+                        rs, Status.NOT_FOUND_404, Problems.VERSION_NOT_FOUND, "Version not found",
+                        id.name() + " has no such version");
+                case ReadResult.InsufficientShards shards -> Problems.send(
+                        rs, Status.SERVICE_UNAVAILABLE_503, Problems.INSUFFICIENT_SHARDS, "Insufficient shards",
+                        "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
+                        body -> body.add("available", shards.available()).add("threshold", shards.threshold()));
+                case ReadResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
+            }
+        });
+    }
+
+    private void history(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            switch (reader.history(id)) {
+                case HistoryResult.Versions versions -> {
+                    JsonArrayBuilder list = Json.createArrayBuilder();
+                    List<VersionMeta> all = versions.versions();
+                    for (int i = 0; i < all.size(); i++) {
+                        JsonObjectBuilder item = Json.createObjectBuilder().add("version", all.get(i).version())
+                                .add("validFrom", Times.format(all.get(i).validFromMillis()));
+                        item.add("validTo", i + 1 < all.size() ? Json.createValue(Times.format(all.get(i + 1).validFromMillis()))
+                                                              : JsonValue.NULL);
+                        list.add(item);
+                    }
+                    sendJson(rs, Status.OK_200, Json.createObjectBuilder().add("name", id.name()).add("versions", list).build());
+                }
+                case HistoryResult.NotFound notFound -> notFound(rs, id);
+                case HistoryResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
+            }
+        });
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            String namespace = namespace(rq);
+            String after = rq.query().first("after").asOptional().orElse(null);
+            if (after != null && !SecretId.NAME.matcher(after).matches()) {
+                throw new BadRequest("after", "must be a secret name", false);
+            }
+            int limit = 100;
+            Optional<String> limitText = rq.query().first("limit").asOptional();
+            if (limitText.isPresent()) {
+                long parsed = positive("limit", limitText.get());
+                if (parsed > MAX_LIST_LIMIT) {
+                    throw new BadRequest("limit", "must be 1.." + MAX_LIST_LIMIT, false);
+                }
+                limit = (int) parsed;
+            }
+            switch (reader.list(namespace, after, limit)) {
+                case ListResult.Page page -> {
+                    JsonArrayBuilder secrets = Json.createArrayBuilder();
+                    for (Map.Entry<String, SecretView.Live> entry : page.secrets()) {
+                        secrets.add(Json.createObjectBuilder().add("name", entry.getKey())
+                                            .add("version", entry.getValue().latestVersion())
+                                            .add("validFrom", Times.format(entry.getValue().latestValidFromMillis())));
+                    }
+                    sendJson(rs, Status.OK_200, Json.createObjectBuilder().add("secrets", secrets)
+                            .add("next", page.next() == null ? JsonValue.NULL : Json.createValue(page.next())).build());
+                }
+                case ListResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
+            }
+        });
+    }
+
+    private static void notFound(ServerResponse res, SecretId id) {
+        Problems.send(res, Status.NOT_FOUND_404, Problems.SECRET_NOT_FOUND, "Secret not found", id.name() + " does not exist");
+    }
+
+    private static void readQuorum(ServerResponse res, int answered, int required) {
+        Problems.send(res, Status.SERVICE_UNAVAILABLE_503, Problems.QUORUM_UNAVAILABLE, "Read quorum unavailable",
+                      "only " + answered + " of the " + required + " nodes needed answered",
+                      body -> body.add("votes", answered).add("required", required));
+    }
+
+    // ---- decoding ----
+
+    private static void sendJson(ServerResponse res, Status status, JsonObject body) {
+        res.status(status).header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json")).send(body.toString());
+    }
+
+    private static JsonObject json(ServerRequest req) {
+        try {
+            return req.content().as(JsonObject.class);
+        } catch (RuntimeException e) {
+            throw new BadRequest("body", "must be a JSON object", false);
+        }
+    }
+
+    private static String namespace(ServerRequest req) {
+        String namespace = req.path().pathParameters().get("namespace");
+        if (!SecretId.NAMESPACE.matcher(namespace).matches()) {
+            throw new BadRequest("namespace", "must match " + SecretId.NAMESPACE.pattern(), false);
+        }
+        return namespace;
+    }
+
+    private static SecretId id(String namespace, String name) {
+        if (name == null || !SecretId.NAME.matcher(name).matches()) {
+            throw new BadRequest("name", "must match " + SecretId.NAME.pattern(), false);
+        }
+        return new SecretId(namespace, name);
+    }
+
+    private static String string(JsonObject body, String field) {
+        if (!(body.get(field) instanceof JsonString text)) {
+            throw new BadRequest(field, "is required and must be a string", false);
+        }
+        return text.getString();
+    }
+
+    private static byte[] value(JsonObject body, String field) {
+        byte[] value = string(body, field).getBytes(StandardCharsets.UTF_8);
+        if (value.length > MAX_VALUE_BYTES) {
+            throw new BadRequest(field, "is " + value.length + " bytes; the limit is " + MAX_VALUE_BYTES, true);
+        }
+        return value;
+    }
+
+    private static long time(JsonObject body, String field) {
+        return time(field, string(body, field));
+    }
+
+    private static long time(String field, String text) {
+        try {
+            return Times.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(field, "must be an RFC 3339 timestamp", false);
+        }
+    }
+
+    private static long positive(JsonObject body, String field) {
+        if (!(body.get(field) instanceof jakarta.json.JsonNumber number) || !number.isIntegral() || number.longValue() < 1) {
+            throw new BadRequest(field, "must be a positive integer", false);
+        }
+        return number.longValue();
+    }
+
+    private static long positive(String field, String text) {
+        try {
+            long value = Long.parseLong(text);
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new BadRequest(field, "must be a positive integer", false);
+    }
+
+    private static RequestId requestId(String namespace, JsonObject body) {
+        if (!body.containsKey("idempotencyKey") || body.get("idempotencyKey") == JsonValue.NULL) {
+            return RequestId.random();
+        }
+        String key = string(body, "idempotencyKey");
+        if (key.isEmpty() || key.length() > 128 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7E)) {
+            throw new BadRequest("idempotencyKey", "must be 1..128 visible ASCII characters", false);
+        }
+        return RequestId.fromIdempotencyKey(namespace, key);
+    }
+}

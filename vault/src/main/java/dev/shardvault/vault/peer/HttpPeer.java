@@ -1,0 +1,108 @@
+package dev.shardvault.vault.peer;
+
+import dev.shardvault.vault.codec.MalformedException;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.HistoryReply;
+import dev.shardvault.vault.protocol.Messages.ListReply;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.Messages.TxnStatus;
+import dev.shardvault.vault.protocol.Peer;
+import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.protocol.WireCodec;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.Function;
+
+/** A remote vault node reached over HTTP on its peer socket, with persistent connections. */
+public final class HttpPeer implements Peer {
+
+    static final String BASE = "/peer/v1";
+    static final String OCTETS = "application/octet-stream";
+
+    private final int self;
+    private final int id;
+    private final WebClient client;
+    private final PeerLink link;
+
+    public HttpPeer(int self, int id, URI peerUri, Duration connectTimeout, Duration readTimeout, PeerLink link) {
+        this.self = self;
+        this.id = id;
+        this.link = link;
+        this.client = WebClient.builder()
+                .baseUri(peerUri)
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
+                .keepAlive(true)
+                .maxInMemoryEntity(8 << 20)
+                .build();
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
+        return call("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
+    }
+
+    @Override
+    public DecideReply decide(Decision decision) throws PeerUnavailableException {
+        return call("/decide", WireCodec.decision(decision), WireCodec::decideReply);
+    }
+
+    @Override
+    public TxnStatus txnStatus(TxnId txn) throws PeerUnavailableException {
+        return call("/txn-status", WireCodec.txn(txn), WireCodec::txnStatus);
+    }
+
+    @Override
+    public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
+        return call("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
+    }
+
+    @Override
+    public HistoryReply history(SecretId secret) throws PeerUnavailableException {
+        return call("/history", WireCodec.id(secret), WireCodec::historyReply);
+    }
+
+    @Override
+    public ListReply list(String namespace, String after, int limit) throws PeerUnavailableException {
+        return call("/list", WireCodec.listRequest(namespace, after, limit), WireCodec::listReply);
+    }
+
+    private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
+        link.beforeSend(self, id, route, body);
+        try (HttpClientResponse response = client.post(BASE + route)
+                .header(HeaderValues.create(HeaderNames.CONTENT_TYPE, OCTETS))
+                .submit(body)) {
+            byte[] reply = response.as(byte[].class);
+            if (response.status().code() != 200) {
+                throw new PeerUnavailableException("node " + id + " answered " + route + " with " + response.status()
+                                                   + ": " + new String(reply, java.nio.charset.StandardCharsets.UTF_8), null);
+            }
+            return decoder.apply(reply);
+        } catch (MalformedException e) {
+            throw new PeerUnavailableException("node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Helidon reports refused, reset and timed-out connections as unchecked exceptions.
+            throw new PeerUnavailableException("node " + id + " unreachable for " + route + ": " + e, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HttpPeer[" + id + "]";
+    }
+}

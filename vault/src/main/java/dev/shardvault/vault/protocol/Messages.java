@@ -1,0 +1,78 @@
+package dev.shardvault.vault.protocol;
+
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.store.Journal;
+import dev.shardvault.vault.store.VersionMeta;
+import java.util.List;
+import java.util.Map;
+
+/** The peer protocol's messages that are not already store types. */
+public final class Messages {
+
+    private Messages() {
+    }
+
+    /** Phase one: the recipient's shares of every operation. */
+    public record PrepareRequest(TxnId txn, int coordinator, List<Op> ops) {
+        public PrepareRequest {
+            ops = List.copyOf(ops);
+        }
+    }
+
+    /** Phase two. */
+    public sealed interface Decision {
+        TxnId txn();
+
+        record Commit(Journal.Committed committed) implements Decision {
+            @Override
+            public TxnId txn() {
+                return committed.txn();
+            }
+        }
+
+        record Abort(TxnId txn) implements Decision {
+        }
+    }
+
+    /** A participant's answer to a decision. */
+    public sealed interface DecideReply {
+        /** Logged; {@code holdsShares} says whether this node now holds shares of the committed versions. */
+        record Done(boolean holdsShares) implements DecideReply {
+        }
+
+        /** The node had already aborted the transaction and did not apply the commit. */
+        record Refused() implements DecideReply {
+        }
+    }
+
+    /** What a node knows of a transaction; asking about one it never saw makes it refuse it for good. */
+    public sealed interface TxnStatus {
+        record Committed(Journal.Committed decision) implements TxnStatus {
+        }
+
+        record Aborted() implements TxnStatus {
+        }
+
+        /** Prepared here, undecided. */
+        record Prepared(int coordinator) implements TxnStatus {
+        }
+
+        /** This node coordinates it and has not decided yet. */
+        record InProgress() implements TxnStatus {
+        }
+    }
+
+    public record HistoryReply(SecretView view, List<VersionMeta> versions) {
+        public HistoryReply {
+            versions = List.copyOf(versions);
+        }
+    }
+
+    public record ListReply(List<Map.Entry<String, SecretView>> entries) {
+        public ListReply {
+            entries = List.copyOf(entries);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.shardvault.vault.protocol;
+
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.HistoryReply;
+import dev.shardvault.vault.protocol.Messages.ListReply;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.Messages.TxnStatus;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+
+/**
+ * One vault node as another sees it. Every call may throw {@link PeerUnavailableException}: the caller
+ * never knows whether an unanswered call took effect, and the protocol is built so that it need not.
+ */
+public interface Peer {
+
+    int id();
+
+    PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException;
+
+    DecideReply decide(Decision decision) throws PeerUnavailableException;
+
+    TxnStatus txnStatus(TxnId txn) throws PeerUnavailableException;
+
+    ShareState read(SecretId id, Selector selector) throws PeerUnavailableException;
+
+    HistoryReply history(SecretId id) throws PeerUnavailableException;
+
+    ListReply list(String namespace, String after, int limit) throws PeerUnavailableException;
+}

@@ -1,0 +1,375 @@
+package dev.shardvault.vault.protocol;
+
+import dev.shardvault.vault.codec.BinaryReader;
+import dev.shardvault.vault.codec.BinaryWriter;
+import dev.shardvault.vault.codec.DomainCodec;
+import dev.shardvault.vault.codec.MalformedException;
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.Outcome;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.HistoryReply;
+import dev.shardvault.vault.protocol.Messages.ListReply;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.Messages.TxnStatus;
+import dev.shardvault.vault.store.Journal;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+import dev.shardvault.vault.store.TxnState;
+import dev.shardvault.vault.store.VersionMeta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Binary bodies of the peer protocol (HTTP POST, {@code application/octet-stream}). Every body starts with
+ * the protocol version byte; a node refuses a version it does not speak. Field encodings are those of
+ * {@link DomainCodec}; docs/storage-records.md lists them.
+ */
+public final class WireCodec {
+
+    static final int VERSION = 1;
+    private static final int MAX_OPS = 10_000;
+    private static final int MAX_LIST = 1_000;
+    private static final int MAX_VERSIONS = 10_000_000;
+
+    private WireCodec() {
+    }
+
+    // ---- prepare ----
+
+    public static byte[] prepareRequest(PrepareRequest request) {
+        return write(out -> {
+            DomainCodec.writeTxn(out, request.txn());
+            out.i32(request.coordinator()).i32(request.ops().size());
+            request.ops().forEach(op -> DomainCodec.writeOp(out, op));
+        });
+    }
+
+    public static PrepareRequest prepareRequest(byte[] body) {
+        return read(body, in -> {
+            TxnId txn = DomainCodec.readTxn(in);
+            int coordinator = in.i32();
+            int count = in.count(MAX_OPS, 8);
+            if (count == 0) {
+                throw new MalformedException("a prepare needs at least one op");
+            }
+            List<Op> ops = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                ops.add(DomainCodec.readOp(in));
+            }
+            return new PrepareRequest(txn, coordinator, ops);
+        });
+    }
+
+    public static byte[] prepareResult(PrepareResult result) {
+        return write(out -> {
+            switch (result) {
+                case PrepareResult.Voted voted -> {
+                    out.u8(1).i32(voted.views().size());
+                    voted.views().forEach(view -> DomainCodec.writeView(out, view));
+                }
+                case PrepareResult.Locked locked -> {
+                    out.u8(2);
+                    DomainCodec.writeId(out, locked.id());
+                }
+                case PrepareResult.Decided decided -> {
+                    out.u8(3);
+                    writeTxnState(out, decided.state());
+                }
+                case PrepareResult.RequestCommitted committed -> {
+                    out.u8(4);
+                    writeCommitted(out, committed.decision());
+                }
+            }
+        });
+    }
+
+    public static PrepareResult prepareResult(byte[] body) {
+        return read(body, in -> switch (in.u8()) {
+            case 1 -> {
+                int count = in.count(MAX_OPS, 1);
+                List<SecretView> views = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    views.add(DomainCodec.readView(in));
+                }
+                yield new PrepareResult.Voted(views);
+            }
+            case 2 -> new PrepareResult.Locked(DomainCodec.readId(in));
+            case 3 -> new PrepareResult.Decided(readTxnState(in));
+            case 4 -> new PrepareResult.RequestCommitted(readCommitted(in));
+            default -> throw new MalformedException("unknown prepare result");
+        });
+    }
+
+    // ---- decide ----
+
+    public static byte[] decision(Decision decision) {
+        return write(out -> {
+            switch (decision) {
+                case Decision.Commit commit -> {
+                    out.u8(1);
+                    writeCommitted(out, commit.committed());
+                }
+                case Decision.Abort abort -> {
+                    out.u8(2);
+                    DomainCodec.writeTxn(out, abort.txn());
+                }
+            }
+        });
+    }
+
+    public static Decision decision(byte[] body) {
+        return read(body, in -> switch (in.u8()) {
+            case 1 -> new Decision.Commit(readCommitted(in));
+            case 2 -> new Decision.Abort(DomainCodec.readTxn(in));
+            default -> throw new MalformedException("unknown decision");
+        });
+    }
+
+    public static byte[] decideReply(DecideReply reply) {
+        return write(out -> {
+            switch (reply) {
+                case DecideReply.Done done -> out.u8(1).bool(done.holdsShares());
+                case DecideReply.Refused refused -> out.u8(2);
+            }
+        });
+    }
+
+    public static DecideReply decideReply(byte[] body) {
+        return read(body, in -> switch (in.u8()) {
+            case 1 -> new DecideReply.Done(in.bool());
+            case 2 -> new DecideReply.Refused();
+            default -> throw new MalformedException("unknown decide reply");
+        });
+    }
+
+    // ---- txn status ----
+
+    public static byte[] txn(TxnId txn) {
+        return write(out -> DomainCodec.writeTxn(out, txn));
+    }
+
+    public static TxnId txn(byte[] body) {
+        return read(body, DomainCodec::readTxn);
+    }
+
+    public static byte[] txnStatus(TxnStatus status) {
+        return write(out -> {
+            switch (status) {
+                case TxnStatus.Committed committed -> {
+                    out.u8(1);
+                    writeCommitted(out, committed.decision());
+                }
+                case TxnStatus.Aborted aborted -> out.u8(2);
+                case TxnStatus.Prepared prepared -> out.u8(3).i32(prepared.coordinator());
+                case TxnStatus.InProgress inProgress -> out.u8(4);
+            }
+        });
+    }
+
+    public static TxnStatus txnStatus(byte[] body) {
+        return read(body, in -> switch (in.u8()) {
+            case 1 -> new TxnStatus.Committed(readCommitted(in));
+            case 2 -> new TxnStatus.Aborted();
+            case 3 -> new TxnStatus.Prepared(in.i32());
+            case 4 -> new TxnStatus.InProgress();
+            default -> throw new MalformedException("unknown txn status");
+        });
+    }
+
+    // ---- reads ----
+
+    public static byte[] readRequest(SecretId id, Selector selector) {
+        return write(out -> {
+            DomainCodec.writeId(out, id);
+            switch (selector) {
+                case Selector.Latest latest -> out.u8(1);
+                case Selector.ByVersion byVersion -> out.u8(2).i64(byVersion.version());
+                case Selector.AsOf asOf -> out.u8(3).i64(asOf.instantMillis());
+            }
+        });
+    }
+
+    public record ReadRequest(SecretId id, Selector selector) {
+    }
+
+    public static ReadRequest readRequest(byte[] body) {
+        return read(body, in -> {
+            SecretId id = DomainCodec.readId(in);
+            Selector selector = switch (in.u8()) {
+                case 1 -> Selector.LATEST;
+                case 2 -> new Selector.ByVersion(in.i64());
+                case 3 -> new Selector.AsOf(in.i64());
+                default -> throw new MalformedException("unknown selector");
+            };
+            return new ReadRequest(id, selector);
+        });
+    }
+
+    public static byte[] shareState(ShareState state) {
+        BinaryWriter out = new BinaryWriter(128 + (state.share() == null ? 0 : state.share().length));
+        out.u8(VERSION);
+        DomainCodec.writeView(out, state.view());
+        out.i64(state.version()).i64(state.validFromMillis()).i64(state.nextValidFromMillis());
+        out.bool(state.share() != null);
+        if (state.share() != null) {
+            out.bytes(state.share());
+        }
+        out.bool(state.inDoubt());
+        byte[] bytes = out.toByteArray();
+        out.wipe();
+        return bytes;
+    }
+
+    public static ShareState shareState(byte[] body) {
+        return read(body, in -> {
+            SecretView view = DomainCodec.readView(in);
+            long version = in.i64();
+            long validFrom = in.i64();
+            long nextValidFrom = in.i64();
+            byte[] share = in.bool() ? in.bytes(DomainCodec.MAX_SHARE_BYTES) : null;
+            return new ShareState(view, version, validFrom, nextValidFrom, share, in.bool());
+        });
+    }
+
+    public static byte[] id(SecretId id) {
+        return write(out -> DomainCodec.writeId(out, id));
+    }
+
+    public static SecretId id(byte[] body) {
+        return read(body, DomainCodec::readId);
+    }
+
+    public static byte[] historyReply(HistoryReply reply) {
+        return write(out -> {
+            DomainCodec.writeView(out, reply.view());
+            out.i32(reply.versions().size());
+            reply.versions().forEach(v -> out.i64(v.version()).i64(v.validFromMillis()));
+        });
+    }
+
+    public static HistoryReply historyReply(byte[] body) {
+        return read(body, in -> {
+            SecretView view = DomainCodec.readView(in);
+            int count = in.count(MAX_VERSIONS, 16);
+            List<VersionMeta> versions = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                versions.add(new VersionMeta(in.i64(), in.i64()));
+            }
+            return new HistoryReply(view, versions);
+        });
+    }
+
+    public record ListRequest(String namespace, String after, int limit) {
+    }
+
+    public static byte[] listRequest(String namespace, String after, int limit) {
+        return write(out -> {
+            out.string(namespace).bool(after != null);
+            if (after != null) {
+                out.string(after);
+            }
+            out.i32(limit);
+        });
+    }
+
+    public static ListRequest listRequest(byte[] body) {
+        return read(body, in -> {
+            String namespace = in.string(DomainCodec.MAX_NAME_BYTES);
+            String after = in.bool() ? in.string(DomainCodec.MAX_NAME_BYTES) : null;
+            int limit = in.i32();
+            if (limit < 1 || limit > MAX_LIST) {
+                throw new MalformedException("list limit " + limit);
+            }
+            return new ListRequest(namespace, after, limit);
+        });
+    }
+
+    public static byte[] listReply(ListReply reply) {
+        return write(out -> {
+            out.i32(reply.entries().size());
+            for (Map.Entry<String, SecretView> entry : reply.entries()) {
+                out.string(entry.getKey());
+                DomainCodec.writeView(out, entry.getValue());
+            }
+        });
+    }
+
+    public static ListReply listReply(byte[] body) {
+        return read(body, in -> {
+            int count = in.count(MAX_LIST, 5);
+            List<Map.Entry<String, SecretView>> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                entries.add(Map.entry(in.string(DomainCodec.MAX_NAME_BYTES), DomainCodec.readView(in)));
+            }
+            return new ListReply(entries);
+        });
+    }
+
+    // ---- shared pieces ----
+
+    private static void writeCommitted(BinaryWriter out, Journal.Committed committed) {
+        DomainCodec.writeTxn(out, committed.txn());
+        out.i32(committed.outcomes().size());
+        committed.outcomes().forEach(outcome -> DomainCodec.writeOutcome(out, outcome));
+    }
+
+    private static Journal.Committed readCommitted(BinaryReader in) {
+        TxnId txn = DomainCodec.readTxn(in);
+        int count = in.count(MAX_OPS, 1);
+        List<Outcome> outcomes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            outcomes.add(DomainCodec.readOutcome(in));
+        }
+        return new Journal.Committed(txn, outcomes);
+    }
+
+    private static void writeTxnState(BinaryWriter out, TxnState state) {
+        switch (state) {
+            case TxnState.IsCommitted committed -> {
+                out.u8(1);
+                writeCommitted(out, committed.decision());
+            }
+            case TxnState.IsAborted aborted -> out.u8(2);
+            case TxnState.IsPrepared prepared -> out.u8(3).i32(prepared.coordinator());
+            case TxnState.IsUnknown unknown -> out.u8(4);
+        }
+    }
+
+    private static TxnState readTxnState(BinaryReader in) {
+        return switch (in.u8()) {
+            case 1 -> new TxnState.IsCommitted(readCommitted(in));
+            case 2 -> new TxnState.IsAborted();
+            case 3 -> new TxnState.IsPrepared(in.i32());
+            case 4 -> new TxnState.IsUnknown();
+            default -> throw new MalformedException("unknown txn state");
+        };
+    }
+
+    private static byte[] write(Consumer<BinaryWriter> body) {
+        BinaryWriter out = new BinaryWriter(256);
+        out.u8(VERSION);
+        body.accept(out);
+        byte[] bytes = out.toByteArray();
+        out.wipe();
+        return bytes;
+    }
+
+    private static <T> T read(byte[] body, Function<BinaryReader, T> decoder) {
+        BinaryReader in = new BinaryReader(body);
+        int version = in.u8();
+        if (version != VERSION) {
+            throw new MalformedException("peer protocol version " + version + " is not " + VERSION);
+        }
+        T value = decoder.apply(in);
+        in.end();
+        return value;
+    }
+}

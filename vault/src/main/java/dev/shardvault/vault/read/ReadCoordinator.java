@@ -1,0 +1,260 @@
+package dev.shardvault.vault.read;
+
+import dev.shardvault.vault.config.ClusterConfig;
+import dev.shardvault.vault.model.SealedValue;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.protocol.FanOut;
+import dev.shardvault.vault.protocol.Messages.HistoryReply;
+import dev.shardvault.vault.protocol.Messages.ListReply;
+import dev.shardvault.vault.protocol.Peers;
+import dev.shardvault.vault.shamir.Shamir;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+import dev.shardvault.vault.store.VersionMeta;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** Answers reads, history and listings from a quorum of nodes. */
+public final class ReadCoordinator {
+
+    public sealed interface ReadResult {
+        /** The value (UTF-8 bytes; the caller zeroes them after use) and its validity interval; validTo -1 = open. */
+        record Found(byte[] value, long version, long validFromMillis, long validToMillis) implements ReadResult {
+            @Override
+            public String toString() {
+                return "Found[v" + version + "]";
+            }
+        }
+
+        record NotFound() implements ReadResult {
+        }
+
+        /** The secret exists but has no such version (or none valid at that instant). */
+        record VersionNotFound() implements ReadResult {
+        }
+
+        /** Fewer than k shares of the newest version could be gathered. */
+        record InsufficientShards(int available, int threshold) implements ReadResult {
+        }
+
+        /** Fewer than a majority of nodes answered: the newest version cannot be known. */
+        record QuorumUnavailable(int answered, int required) implements ReadResult {
+        }
+    }
+
+    public sealed interface HistoryResult {
+        record Versions(List<VersionMeta> versions, long deletedAtMillis) implements HistoryResult {
+        }
+
+        record NotFound() implements HistoryResult {
+        }
+
+        record QuorumUnavailable(int answered, int required) implements HistoryResult {
+        }
+    }
+
+    public sealed interface ListResult {
+        /** Live secrets by name: name -> view; {@code next} is the cursor for the following page, or null. */
+        record Page(List<Map.Entry<String, SecretView.Live>> secrets, String next) implements ListResult {
+        }
+
+        record QuorumUnavailable(int answered, int required) implements ListResult {
+        }
+    }
+
+    private final ClusterConfig cluster;
+    private final Peers peers;
+    private final long timeoutNanos;
+
+    public ReadCoordinator(ClusterConfig cluster, Peers peers, long timeoutMillis) {
+        this.cluster = cluster;
+        this.peers = peers;
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    private int majority() {
+        return cluster.n() / 2 + 1;
+    }
+
+    public ReadResult read(SecretId id, Selector selector) {
+        FanOut<ShareState> fanOut = FanOut.start(peers.all(), peer -> peer.read(id, selector));
+        long deadline = System.nanoTime() + timeoutNanos;
+        Map<Integer, ShareState> answers = new HashMap<>();
+        FanOut.Reply<ShareState> reply;
+        ReadResult result = null;
+        while ((reply = fanOut.next(deadline)) != null) {
+            if (reply.ok()) {
+                answers.put(reply.node(), reply.value());
+            }
+            if (answers.size() >= majority()) {
+                result = decide(answers, selector, fanOut.allReceived());
+                if (result != null) {
+                    break;
+                }
+            }
+        }
+        if (answers.size() < majority()) {
+            wipe(answers);
+            return new ReadResult.QuorumUnavailable(answers.size(), majority());
+        }
+        if (result == null) {
+            result = decide(answers, selector, true);
+        }
+        wipe(answers);
+        return result;
+    }
+
+    /**
+     * The answer from what a majority said, or null if more answers could still help (fewer than k shares of
+     * the newest version so far and not everyone has answered).
+     */
+    private ReadResult decide(Map<Integer, ShareState> answers, Selector selector, boolean final_) {
+        SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
+        if (!(freshest instanceof SecretView.Live live)) {
+            return new ReadResult.NotFound();
+        }
+        long target = switch (selector) {
+            case Selector.Latest latest -> live.latestVersion();
+            case Selector.ByVersion byVersion -> byVersion.version();
+            case Selector.AsOf asOf -> answers.values().stream()
+                    .filter(a -> a.view().incarnation() == live.incarnation() && a.share() != null)
+                    .mapToLong(ShareState::version).max().orElse(0);
+        };
+        if (target < 1 || target > live.latestVersion()) {
+            return new ReadResult.VersionNotFound();
+        }
+        List<Integer> xs = new ArrayList<>();
+        List<ShareState> holders = new ArrayList<>();
+        for (Map.Entry<Integer, ShareState> answer : answers.entrySet()) {
+            ShareState state = answer.getValue();
+            if (state.view().incarnation() == live.incarnation() && state.version() == target && state.share() != null) {
+                xs.add(answer.getKey());
+                holders.add(state);
+            }
+        }
+        if (holders.size() < cluster.k()) {
+            if (!final_) {
+                return null;
+            }
+            if (holders.isEmpty() && !(selector instanceof Selector.Latest)) {
+                return new ReadResult.VersionNotFound();
+            }
+            return new ReadResult.InsufficientShards(holders.size(), cluster.k());
+        }
+        byte[] value = rebuild(xs, holders);
+        if (value == null) {
+            return final_ ? new ReadResult.InsufficientShards(0, cluster.k()) : null;
+        }
+        long validFrom = holders.getFirst().validFromMillis();
+        long validTo = -1;
+        if (target < live.latestVersion()) {
+            validTo = holders.stream().mapToLong(ShareState::nextValidFromMillis).filter(t -> t >= 0).min().orElse(-1);
+        }
+        return new ReadResult.Found(value, target, validFrom, validTo);
+    }
+
+    /**
+     * Combines k shares; if the digest does not match (a damaged share), tries each other window of k among
+     * the holders before giving up. Returns null if no window yields a value.
+     */
+    private byte[] rebuild(List<Integer> xs, List<ShareState> holders) {
+        int k = cluster.k();
+        for (int start = 0; start + k <= holders.size(); start++) {
+            int[] points = new int[k];
+            byte[][] shares = new byte[k][];
+            for (int i = 0; i < k; i++) {
+                points[i] = xs.get(start + i);
+                shares[i] = holders.get(start + i).share();
+            }
+            byte[] sealed = Shamir.combine(points, shares);
+            byte[] value = SealedValue.open(sealed);
+            Arrays.fill(sealed, (byte) 0);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static void wipe(Map<Integer, ShareState> answers) {
+        for (ShareState state : answers.values()) {
+            if (state.share() != null) {
+                Arrays.fill(state.share(), (byte) 0);
+            }
+        }
+    }
+
+    /** Every version of the current incarnation any answering node knows, ascending. */
+    public HistoryResult history(SecretId id) {
+        FanOut<HistoryReply> fanOut = FanOut.start(peers.all(), peer -> peer.history(id));
+        long deadline = System.nanoTime() + timeoutNanos;
+        List<HistoryReply> answers = new ArrayList<>();
+        FanOut.Reply<HistoryReply> reply;
+        while ((reply = fanOut.next(deadline)) != null) {
+            if (reply.ok()) {
+                answers.add(reply.value());
+            }
+        }
+        if (answers.size() < majority()) {
+            return new HistoryResult.QuorumUnavailable(answers.size(), majority());
+        }
+        SecretView freshest = SecretView.freshest(answers.stream().map(HistoryReply::view).toList());
+        if (!(freshest instanceof SecretView.Live live)) {
+            return new HistoryResult.NotFound();
+        }
+        TreeMap<Long, VersionMeta> versions = new TreeMap<>();
+        for (HistoryReply answer : answers) {
+            if (answer.view().incarnation() == live.incarnation()) {
+                answer.versions().forEach(v -> versions.putIfAbsent(v.version(), v));
+            }
+        }
+        return new HistoryResult.Versions(List.copyOf(versions.values()), -1);
+    }
+
+    /** A page of live secret names after {@code after}, merged from a majority. */
+    public ListResult list(String namespace, String after, int limit) {
+        FanOut<ListReply> fanOut = FanOut.start(peers.all(), peer -> peer.list(namespace, after, limit));
+        long deadline = System.nanoTime() + timeoutNanos;
+        List<ListReply> answers = new ArrayList<>();
+        FanOut.Reply<ListReply> reply;
+        while ((reply = fanOut.next(deadline)) != null) {
+            if (reply.ok()) {
+                answers.add(reply.value());
+            }
+        }
+        if (answers.size() < majority()) {
+            return new ListResult.QuorumUnavailable(answers.size(), majority());
+        }
+        // A node that returned a full page may know more names after its last one: only names up to the
+        // smallest such last name are certainly complete across the answers.
+        String cutoff = null;
+        for (ListReply answer : answers) {
+            if (answer.entries().size() == limit) {
+                String last = answer.entries().getLast().getKey();
+                cutoff = cutoff == null || last.compareTo(cutoff) < 0 ? last : cutoff;
+            }
+        }
+        TreeMap<String, SecretView> merged = new TreeMap<>();
+        for (ListReply answer : answers) {
+            for (Map.Entry<String, SecretView> entry : answer.entries()) {
+                if (cutoff == null || entry.getKey().compareTo(cutoff) <= 0) {
+                    merged.merge(entry.getKey(), entry.getValue(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                }
+            }
+        }
+        List<Map.Entry<String, SecretView.Live>> page = new ArrayList<>();
+        for (Map.Entry<String, SecretView> entry : merged.entrySet()) {
+            if (entry.getValue() instanceof SecretView.Live live && page.size() < limit) {
+                page.add(Map.entry(entry.getKey(), live));
+            }
+        }
+        String next = page.size() == limit ? page.getLast().getKey() : cutoff;
+        return new ListResult.Page(page, next);
+    }
+}

@@ -1,0 +1,495 @@
+package dev.shardvault.vault.store;
+
+import dev.shardvault.log.LogOptions;
+import dev.shardvault.log.LogRecord;
+import dev.shardvault.log.LogStats;
+import dev.shardvault.log.RecordLog;
+import dev.shardvault.log.ReplayReport;
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.Outcome;
+import dev.shardvault.vault.model.RequestId;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.store.Journal.Aborted;
+import dev.shardvault.vault.store.Journal.Committed;
+import dev.shardvault.vault.store.Journal.Entry;
+import dev.shardvault.vault.store.Journal.Prepared;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * This node's shares and its knowledge of every secret and transaction. Every change is appended to the log
+ * and made durable before memory changes, so that replaying the log rebuilds exactly this state. One monitor
+ * guards the memory; log appends happen outside it so that group commit can batch concurrent transactions.
+ *
+ * <p>Invariants: a name is locked by at most one prepared transaction; a version is installed only from
+ * this node's own prepared share and a durable commit; a transaction is decided at most once here (a second,
+ * different decision is a protocol violation and fails loudly).
+ */
+public final class ShardStore implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ShardStore.class.getName());
+
+    private final int nodeId;
+    private final RecordLog log;
+    private final java.util.function.Consumer<IOException> onLogFailure;
+    private final Object monitor = new Object();
+
+    // Guarded by monitor.
+    private final TreeMap<SecretId, Secret> secrets = new TreeMap<>();
+    private final Map<TxnId, Pending> pending = new HashMap<>();
+    private final Set<TxnId> preparing = new HashSet<>();
+    private final Map<TxnId, TxnState> decided = new HashMap<>();
+    private final Map<RequestId, Committed> committedRequests = new HashMap<>();
+    private long orphanDecisions;
+
+    /** One secret on this node. */
+    private static final class Secret {
+        long incarnation;
+        final TreeMap<Long, Stored> versions = new TreeMap<>();
+        long deletedAtMillis = -1;
+        TxnId lockedBy;
+    }
+
+    private record Stored(long validFromMillis, byte[] share) {
+    }
+
+    /** A prepared, undecided transaction: the ops this node holds shares for, by index. */
+    private static final class Pending {
+        final TxnId txn;
+        final int coordinator;
+        final Op[] ops;
+        final long preparedAtNanos = System.nanoTime();
+
+        Pending(TxnId txn, int coordinator, int opCount) {
+            this.txn = txn;
+            this.coordinator = coordinator;
+            this.ops = new Op[opCount];
+        }
+    }
+
+    /** A transaction this node voted yes for and has no decision on. */
+    public record InDoubt(TxnId txn, int coordinator, long preparedAtNanos, List<SecretId> ids) {
+    }
+
+    private ShardStore(int nodeId, Path dir, LogOptions options, java.util.function.Consumer<IOException> onLogFailure)
+            throws IOException {
+        this.nodeId = nodeId;
+        this.onLogFailure = onLogFailure;
+        this.log = RecordLog.open(dir, options, this::replay);
+        synchronized (monitor) {
+            for (Pending txn : pending.values()) {
+                for (Op op : txn.ops) {
+                    if (op != null) {
+                        secret(op.id()).lockedBy = txn.txn;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens the node's log and replays it. {@code onLogFailure} is called once the log can no longer make
+     * appends durable: the node must stop, since memory may now be ahead of disk.
+     */
+    public static ShardStore open(int nodeId, Path dir, LogOptions options, java.util.function.Consumer<IOException> onLogFailure)
+            throws IOException {
+        return new ShardStore(nodeId, dir, options, onLogFailure);
+    }
+
+    public ReplayReport replayReport() {
+        return log.replayReport();
+    }
+
+    public LogStats logStats() {
+        return log.stats();
+    }
+
+    // ---- participant: prepare, commit, abort, status ----
+
+    /**
+     * Votes on a transaction: try-locks every name (no waiting), makes this node's shares durable, and answers
+     * with this node's view of each secret. A lock held by another transaction is a no vote.
+     */
+    public PrepareResult prepare(TxnId txn, int coordinator, List<Op> ops) throws IOException {
+        List<SecretId> locked = new ArrayList<>(ops.size());
+        synchronized (monitor) {
+            Committed earlier = committedRequests.get(txn.request());
+            if (earlier != null) {
+                return new PrepareResult.RequestCommitted(earlier);
+            }
+            TxnState state = decided.get(txn);
+            if (state != null) {
+                return new PrepareResult.Decided(state);
+            }
+            if (pending.containsKey(txn)) {
+                return new PrepareResult.Voted(views(ops));
+            }
+            if (!preparing.add(txn)) {
+                return new PrepareResult.Locked(ops.getFirst().id());
+            }
+            for (Op op : ops) {
+                Secret secret = secret(op.id());
+                if (secret.lockedBy != null && !secret.lockedBy.equals(txn)) {
+                    locked.forEach(id -> secrets.get(id).lockedBy = null);
+                    preparing.remove(txn);
+                    return new PrepareResult.Locked(op.id());
+                }
+                secret.lockedBy = txn;
+                locked.add(op.id());
+            }
+        }
+        boolean durable = false;
+        try {
+            List<CompletableFuture<Void>> appends = new ArrayList<>(ops.size());
+            for (int i = 0; i < ops.size(); i++) {
+                appends.add(log.append(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i)))));
+            }
+            await(appends);
+            durable = true;
+        } catch (IOException e) {
+            onLogFailure.accept(e);
+            throw e;
+        } finally {
+            if (!durable) {
+                synchronized (monitor) {
+                    preparing.remove(txn);
+                    locked.forEach(id -> unlock(id, txn));
+                }
+            }
+        }
+        synchronized (monitor) {
+            preparing.remove(txn);
+            TxnState raced = decided.get(txn);
+            if (raced != null) {
+                // Refused (or aborted by the coordinator's timeout) while the shares were being written.
+                locked.forEach(id -> unlock(id, txn));
+                return new PrepareResult.Decided(raced);
+            }
+            Pending prepared = new Pending(txn, coordinator, ops.size());
+            for (int i = 0; i < ops.size(); i++) {
+                prepared.ops[i] = ops.get(i);
+            }
+            pending.put(txn, prepared);
+            return new PrepareResult.Voted(views(ops));
+        }
+    }
+
+    /**
+     * Logs a commit decision and applies it if this node prepared the transaction: the coordinator's call is
+     * the commit point, a participant's call makes its shares part of the secrets.
+     *
+     * @return whether this node holds shares of the committed operations (it had prepared them)
+     * @throws IllegalStateException if this node already aborted the transaction (it refused it, or its
+     *                               termination protocol proved the commit impossible)
+     */
+    public boolean commit(Committed decision) throws IOException {
+        synchronized (monitor) {
+            TxnState state = decided.get(decision.txn());
+            if (state instanceof TxnState.IsAborted) {
+                throw new IllegalStateException("txn " + decision.txn() + " was aborted on node " + nodeId);
+            }
+            if (state instanceof TxnState.IsCommitted) {
+                return holdsAny(decision);
+            }
+        }
+        append(Journal.encode(decision));
+        synchronized (monitor) {
+            return applyCommit(decision);
+        }
+    }
+
+    /** Logs an abort (a decision, or a refusal to prepare later) and releases the transaction's locks. */
+    public void abort(TxnId txn) throws IOException {
+        synchronized (monitor) {
+            TxnState state = decided.get(txn);
+            if (state instanceof TxnState.IsAborted) {
+                return;
+            }
+            if (state instanceof TxnState.IsCommitted) {
+                throw new IllegalStateException("txn " + txn + " was committed on node " + nodeId);
+            }
+        }
+        append(Journal.encode(new Aborted(txn)));
+        synchronized (monitor) {
+            applyAbort(txn);
+        }
+    }
+
+    public TxnState status(TxnId txn) {
+        synchronized (monitor) {
+            TxnState state = decided.get(txn);
+            if (state != null) {
+                return state;
+            }
+            Pending prepared = pending.get(txn);
+            return prepared != null ? new TxnState.IsPrepared(prepared.coordinator) : new TxnState.IsUnknown();
+        }
+    }
+
+    /** Whether a prepare of this transaction is being written right now (it has not voted yet). */
+    public boolean isPreparing(TxnId txn) {
+        synchronized (monitor) {
+            return preparing.contains(txn);
+        }
+    }
+
+    public List<InDoubt> inDoubt() {
+        synchronized (monitor) {
+            return pending.values().stream().map(p -> new InDoubt(p.txn, p.coordinator, p.preparedAtNanos,
+                    Arrays.stream(p.ops).filter(java.util.Objects::nonNull).map(Op::id).toList())).toList();
+        }
+    }
+
+    // ---- reads ----
+
+    public ShareState read(SecretId id, Selector selector) {
+        synchronized (monitor) {
+            Secret secret = secrets.get(id);
+            SecretView view = view(secret);
+            boolean inDoubt = secret != null && secret.lockedBy != null;
+            if (!(view instanceof SecretView.Live)) {
+                return new ShareState(view, 0, 0, -1, null, inDoubt);
+            }
+            Map.Entry<Long, Stored> picked = switch (selector) {
+                case Selector.Latest latest -> secret.versions.lastEntry();
+                case Selector.ByVersion byVersion -> {
+                    Stored stored = secret.versions.get(byVersion.version());
+                    yield stored == null ? null : Map.entry(byVersion.version(), stored);
+                }
+                case Selector.AsOf asOf -> latestValidAt(secret.versions, asOf.instantMillis());
+            };
+            if (picked == null) {
+                return new ShareState(view, 0, 0, -1, null, inDoubt);
+            }
+            Map.Entry<Long, Stored> next = secret.versions.higherEntry(picked.getKey());
+            return new ShareState(view, picked.getKey(), picked.getValue().validFromMillis,
+                                  next == null ? -1 : next.getValue().validFromMillis, picked.getValue().share.clone(), inDoubt);
+        }
+    }
+
+    /** The versions of the current incarnation this node holds, ascending. */
+    public List<VersionMeta> history(SecretId id) {
+        synchronized (monitor) {
+            Secret secret = secrets.get(id);
+            if (!(view(secret) instanceof SecretView.Live)) {
+                return List.of();
+            }
+            return secret.versions.entrySet().stream()
+                    .map(e -> new VersionMeta(e.getKey(), e.getValue().validFromMillis)).toList();
+        }
+    }
+
+    public SecretView view(SecretId id) {
+        synchronized (monitor) {
+            return view(secrets.get(id));
+        }
+    }
+
+    /** Up to {@code limit} secrets of a namespace with names after {@code after} (live or deleted), by name. */
+    public List<Map.Entry<String, SecretView>> list(String namespace, String after, int limit) {
+        synchronized (monitor) {
+            List<Map.Entry<String, SecretView>> page = new ArrayList<>(Math.min(limit, 1024));
+            SecretId from = new SecretId(namespace, after == null ? "A" : after);
+            NavigableMap<SecretId, Secret> tail = secrets.tailMap(from, after == null);
+            for (Map.Entry<SecretId, Secret> entry : tail.entrySet()) {
+                if (!entry.getKey().namespace().equals(namespace) || page.size() == limit) {
+                    break;
+                }
+                SecretView view = view(entry.getValue());
+                if (!(view instanceof SecretView.Absent)) {
+                    page.add(Map.entry(entry.getKey().name(), view));
+                }
+            }
+            return page;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        log.close();
+    }
+
+    // ---- state changes (monitor held) ----
+
+    private void replay(LogRecord record) {
+        Entry entry = Journal.decode(record);
+        synchronized (monitor) {
+            switch (entry) {
+                case Prepared prepared -> {
+                    if (decided.containsKey(prepared.txn())) {
+                        return; // refused or decided before this prepare finished writing
+                    }
+                    Pending txn = pending.computeIfAbsent(prepared.txn(),
+                                                          t -> new Pending(t, prepared.coordinator(), prepared.opCount()));
+                    if (txn.ops.length != prepared.opCount()) {
+                        throw new IllegalStateException("txn " + prepared.txn() + " has ops of " + txn.ops.length + " and "
+                                                        + prepared.opCount());
+                    }
+                    txn.ops[prepared.opIndex()] = prepared.op();
+                }
+                case Committed committed -> {
+                    if (!pending.containsKey(committed.txn()) && !decided.containsKey(committed.txn())) {
+                        orphanDecisions++;
+                    }
+                    applyCommit(committed);
+                }
+                case Aborted aborted -> applyAbort(aborted.txn());
+            }
+        }
+    }
+
+    private boolean applyCommit(Committed decision) {
+        TxnState earlier = decided.put(decision.txn(), new TxnState.IsCommitted(decision));
+        if (earlier instanceof TxnState.IsAborted) {
+            throw new IllegalStateException("txn " + decision.txn() + " has both abort and commit records on node " + nodeId);
+        }
+        committedRequests.putIfAbsent(decision.txn().request(), decision);
+        Pending prepared = pending.remove(decision.txn());
+        if (prepared == null) {
+            return false;
+        }
+        for (Outcome outcome : decision.outcomes()) {
+            switch (outcome) {
+                case Outcome.Applied applied -> {
+                    Op.Put put = findPut(prepared, applied.id());
+                    Secret secret = secret(applied.id());
+                    unlock(applied.id(), decision.txn());
+                    if (put == null) {
+                        continue; // this node's share of that op was erased by a later delete
+                    }
+                    if (applied.incarnation() < secret.incarnation) {
+                        continue; // the secret was deleted and re-created since: the share is of a dead incarnation
+                    }
+                    if (applied.incarnation() > secret.incarnation) {
+                        wipe(secret.versions);
+                        secret.incarnation = applied.incarnation();
+                        secret.deletedAtMillis = -1;
+                    }
+                    secret.versions.put(applied.version(), new Stored(applied.validFromMillis(), put.share()));
+                }
+            }
+        }
+        // Ops the decision does not mention still hold locks only if the decision is malformed.
+        for (Op op : prepared.ops) {
+            if (op != null) {
+                unlock(op.id(), decision.txn());
+            }
+        }
+        return true;
+    }
+
+    private void applyAbort(TxnId txn) {
+        TxnState earlier = decided.put(txn, new TxnState.IsAborted());
+        if (earlier instanceof TxnState.IsCommitted) {
+            throw new IllegalStateException("txn " + txn + " has both commit and abort records on node " + nodeId);
+        }
+        Pending prepared = pending.remove(txn);
+        if (prepared != null) {
+            for (Op op : prepared.ops) {
+                if (op != null) {
+                    unlock(op.id(), txn);
+                }
+            }
+        }
+    }
+
+    private boolean holdsAny(Committed decision) {
+        for (Outcome outcome : decision.outcomes()) {
+            if (outcome instanceof Outcome.Applied applied) {
+                Secret secret = secrets.get(applied.id());
+                if (secret != null && secret.incarnation == applied.incarnation()
+                    && secret.versions.containsKey(applied.version())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Op.Put findPut(Pending prepared, SecretId id) {
+        for (Op op : prepared.ops) {
+            if (op instanceof Op.Put put && put.id().equals(id)) {
+                return put;
+            }
+        }
+        return null;
+    }
+
+    private void unlock(SecretId id, TxnId txn) {
+        Secret secret = secrets.get(id);
+        if (secret != null && txn.equals(secret.lockedBy)) {
+            secret.lockedBy = null;
+        }
+    }
+
+    private Secret secret(SecretId id) {
+        return secrets.computeIfAbsent(id, ignored -> new Secret());
+    }
+
+    private List<SecretView> views(List<Op> ops) {
+        return ops.stream().map(op -> view(secrets.get(op.id()))).toList();
+    }
+
+    private static SecretView view(Secret secret) {
+        if (secret == null) {
+            return SecretView.ABSENT;
+        }
+        if (secret.deletedAtMillis >= 0) {
+            return new SecretView.Deleted(secret.incarnation, secret.deletedAtMillis);
+        }
+        if (secret.versions.isEmpty()) {
+            return SecretView.ABSENT;
+        }
+        Map.Entry<Long, Stored> latest = secret.versions.lastEntry();
+        return new SecretView.Live(secret.incarnation, latest.getKey(), latest.getValue().validFromMillis);
+    }
+
+    private static Map.Entry<Long, Stored> latestValidAt(TreeMap<Long, Stored> versions, long instantMillis) {
+        Map.Entry<Long, Stored> best = null;
+        for (Map.Entry<Long, Stored> entry : versions.entrySet()) {
+            if (entry.getValue().validFromMillis <= instantMillis) {
+                best = entry;
+            } else {
+                break;
+            }
+        }
+        return best;
+    }
+
+    private static void wipe(TreeMap<Long, Stored> versions) {
+        versions.values().forEach(stored -> Arrays.fill(stored.share, (byte) 0));
+        versions.clear();
+    }
+
+    private void append(LogRecord record) throws IOException {
+        try {
+            log.appendDurably(record);
+        } catch (IOException e) {
+            onLogFailure.accept(e);
+            throw e;
+        }
+    }
+
+    private static void await(List<CompletableFuture<Void>> appends) throws IOException {
+        try {
+            CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making a prepare durable", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+}

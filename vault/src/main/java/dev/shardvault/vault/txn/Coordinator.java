@@ -1,0 +1,329 @@
+package dev.shardvault.vault.txn;
+
+import dev.shardvault.vault.config.ClusterConfig;
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.Outcome;
+import dev.shardvault.vault.model.RequestId;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.FanOut;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.Peer;
+import dev.shardvault.vault.protocol.Peers;
+import dev.shardvault.vault.shamir.Shamir;
+import dev.shardvault.vault.store.Journal;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.ShardStore;
+import dev.shardvault.vault.store.TxnState;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one write (create, update, or a batch of creates) as a two-phase commit over every node.
+ *
+ * <ol>
+ *   <li>Split each sealed value into n shares (fresh coefficients) and send each node only its own share.</li>
+ *   <li>Voting: every node try-locks the names, makes its share durable and votes with its view. A lock
+ *       conflict is retried with jittered backoff within the write budget.</li>
+ *   <li>Decide from the freshest view among the yes-voters: commit iff at least W voted yes and every
+ *       precondition holds. Appending the decision to this node's log is the commit point.</li>
+ *   <li>Writing: send the decision; success once W nodes hold the committed shares.</li>
+ * </ol>
+ */
+public final class Coordinator {
+
+    /** One put as the client asked for it; {@code sealedValue} is plaintext plus digest, in memory only. */
+    public record Put(SecretId id, Op.Put.Kind kind, long expectedVersion, byte[] sealedValue) {
+    }
+
+    public record WriteRequest(RequestId request, long requestTimeMillis, List<Put> puts) {
+        public WriteRequest {
+            puts = List.copyOf(puts);
+            Set<SecretId> ids = new HashSet<>();
+            for (Put put : puts) {
+                if (!ids.add(put.id())) {
+                    throw new IllegalArgumentException("a write names " + put.id() + " twice");
+                }
+            }
+            if (puts.isEmpty()) {
+                throw new IllegalArgumentException("a write needs at least one put");
+            }
+        }
+    }
+
+    /** Why one put's precondition failed. */
+    public sealed interface PreconditionFailure {
+        SecretId id();
+
+        record Exists(SecretId id) implements PreconditionFailure {
+        }
+
+        record Missing(SecretId id) implements PreconditionFailure {
+        }
+
+        record VersionMismatch(SecretId id, long currentVersion) implements PreconditionFailure {
+        }
+    }
+
+    public sealed interface WriteResult {
+        /** Committed and held by {@code holders} >= W nodes. */
+        record Committed(List<Outcome.Applied> outcomes, int holders) implements WriteResult {
+        }
+
+        /** Voting phase: a precondition failed; nothing changed. */
+        record Rejected(List<PreconditionFailure> failures) implements WriteResult {
+        }
+
+        /** Voting phase: fewer than W yes-votes; nothing changed. */
+        record QuorumUnavailable(int votes, int required) implements WriteResult {
+        }
+
+        /** Voting phase: another write held a lock through every retry; nothing changed. */
+        record WriteConflict(SecretId id) implements WriteResult {
+        }
+
+        /** Writing phase: decided to commit, confirmed by fewer than W nodes so far; retry with the same key. */
+        record Unconfirmed(TxnId txn, int holders, int required) implements WriteResult {
+        }
+    }
+
+    /**
+     * Time limits.
+     *
+     * @param prepareMillis     longest wait for votes
+     * @param graceMillis       once W yes-votes are in, how much longer to wait for the rest
+     * @param commitMillis      longest wait for W commit confirmations
+     * @param budgetMillis      longest a write may take, lock-conflict retries included
+     */
+    public record Timeouts(long prepareMillis, long graceMillis, long commitMillis, long budgetMillis) {
+        public static final Timeouts DEFAULT = new Timeouts(2_000, 25, 2_000, 5_000);
+    }
+
+    private static final System.Logger LOG = System.getLogger(Coordinator.class.getName());
+    private static final long MAX_BACKOFF_MILLIS = 200;
+
+    private final int self;
+    private final ClusterConfig cluster;
+    private final ShardStore store;
+    private final Peers peers;
+    private final InFlight inFlight;
+    private final SecureRandom random;
+    private final Timeouts timeouts;
+
+    public Coordinator(int self, ClusterConfig cluster, ShardStore store, Peers peers, InFlight inFlight,
+                       SecureRandom random, Timeouts timeouts) {
+        this.self = self;
+        this.cluster = cluster;
+        this.store = store;
+        this.peers = peers;
+        this.inFlight = inFlight;
+        this.random = random;
+        this.timeouts = timeouts;
+    }
+
+    public WriteResult write(WriteRequest request) {
+        long budgetEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.budgetMillis());
+        long backoffMillis = 5;
+        while (true) {
+            Attempt attempt = new Attempt(TxnId.newAttempt(request.request()), request);
+            WriteResult result = attempt.run();
+            if (!(result instanceof WriteResult.WriteConflict)) {
+                return result;
+            }
+            long sleepMillis = ThreadLocalRandom.current().nextLong(1, backoffMillis + 1);
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMillis) >= budgetEnd) {
+                return result;
+            }
+            try {
+                Thread.sleep(sleepMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return result;
+            }
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        }
+    }
+
+    /** One attempt: one transaction id, one round of votes, one decision. */
+    private final class Attempt {
+        private final TxnId txn;
+        private final WriteRequest request;
+        private final Map<Integer, List<SecretView>> yes = new HashMap<>();
+        private final Set<Integer> no = new HashSet<>();
+        private SecretId lockedName;
+        private Journal.Committed earlierCommit;
+
+        Attempt(TxnId txn, WriteRequest request) {
+            this.txn = txn;
+            this.request = request;
+        }
+
+        WriteResult run() {
+            inFlight.add(txn);
+            try {
+                vote();
+                if (earlierCommit != null) {
+                    // A retry of a request that already committed: answer its outcome, and finish its writing
+                    // phase in case the first attempt's confirmations were lost.
+                    abort();
+                    return finishEarlier(earlierCommit);
+                }
+                if (yes.size() < cluster.writeQuorum()) {
+                    abort();
+                    return lockedName != null ? new WriteResult.WriteConflict(lockedName)
+                                              : new WriteResult.QuorumUnavailable(yes.size(), cluster.writeQuorum());
+                }
+                List<PreconditionFailure> failures = new ArrayList<>();
+                List<Outcome> outcomes = decide(failures);
+                if (!failures.isEmpty()) {
+                    abort();
+                    return new WriteResult.Rejected(failures);
+                }
+                Journal.Committed decision = new Journal.Committed(txn, outcomes);
+                boolean selfHolds;
+                try {
+                    selfHolds = store.commit(decision); // the commit point
+                } catch (IOException | IllegalStateException e) {
+                    LOG.log(System.Logger.Level.ERROR, "could not log the commit decision of " + txn, e);
+                    return new WriteResult.Unconfirmed(txn, 0, cluster.writeQuorum());
+                }
+                inFlight.remove(txn); // decided: from now on this node answers "committed" about it
+                List<Peer> targets = peers.others().stream().filter(peer -> !no.contains(peer.id())).toList();
+                return confirm(decision, selfHolds, targets);
+            } finally {
+                inFlight.remove(txn);
+            }
+        }
+
+        private void vote() {
+            int n = cluster.n();
+            List<Put> puts = request.puts();
+            byte[][][] shares = new byte[puts.size()][][];
+            for (int i = 0; i < puts.size(); i++) {
+                shares[i] = Shamir.split(puts.get(i).sealedValue(), n, cluster.k(), random);
+            }
+            Map<Integer, PrepareRequest> requests = new HashMap<>();
+            for (Peer peer : peers.all()) {
+                List<Op> ops = new ArrayList<>(puts.size());
+                for (int i = 0; i < puts.size(); i++) {
+                    Put put = puts.get(i);
+                    ops.add(new Op.Put(put.id(), put.kind(), put.expectedVersion(), shares[i][peer.id() - 1]));
+                }
+                requests.put(peer.id(), new PrepareRequest(txn, self, ops));
+            }
+            for (byte[][] perPut : shares) {
+                for (byte[] share : perPut) {
+                    Arrays.fill(share, (byte) 0);
+                }
+            }
+            FanOut<PrepareResult> votes = FanOut.start(peers.all(), peer -> peer.prepare(requests.get(peer.id())));
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.prepareMillis());
+            boolean graceStarted = false;
+            FanOut.Reply<PrepareResult> reply;
+            while ((reply = votes.next(deadline)) != null) {
+                if (reply.ok()) {
+                    switch (reply.value()) {
+                        case PrepareResult.Voted voted -> yes.put(reply.node(), voted.views());
+                        case PrepareResult.Locked locked -> {
+                            no.add(reply.node());
+                            lockedName = locked.id();
+                        }
+                        case PrepareResult.Decided decided -> {
+                            no.add(reply.node());
+                            if (decided.state() instanceof TxnState.IsCommitted committed) {
+                                earlierCommit = committed.decision();
+                            }
+                        }
+                        case PrepareResult.RequestCommitted committed -> {
+                            no.add(reply.node());
+                            earlierCommit = committed.decision();
+                        }
+                    }
+                }
+                if (!graceStarted && yes.size() >= cluster.writeQuorum()) {
+                    graceStarted = true;
+                    deadline = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.graceMillis()));
+                }
+            }
+        }
+
+        /** Outcomes from the freshest view of each put among the yes-voters; failures collected. */
+        private List<Outcome> decide(List<PreconditionFailure> failures) {
+            List<Outcome> outcomes = new ArrayList<>();
+            List<Put> puts = request.puts();
+            for (int i = 0; i < puts.size(); i++) {
+                int index = i;
+                Put put = puts.get(i);
+                SecretView freshest = SecretView.freshest(yes.values().stream().map(views -> views.get(index)).toList());
+                switch (put.kind()) {
+                    case CREATE -> {
+                        if (freshest instanceof SecretView.Live) {
+                            failures.add(new PreconditionFailure.Exists(put.id()));
+                        } else {
+                            outcomes.add(new Outcome.Applied(put.id(), freshest.incarnation() + 1, 1, request.requestTimeMillis()));
+                        }
+                    }
+                    case UPDATE -> {
+                        if (!(freshest instanceof SecretView.Live live)) {
+                            failures.add(new PreconditionFailure.Missing(put.id()));
+                        } else if (put.expectedVersion() >= 0 && put.expectedVersion() != live.latestVersion()) {
+                            failures.add(new PreconditionFailure.VersionMismatch(put.id(), live.latestVersion()));
+                        } else {
+                            outcomes.add(new Outcome.Applied(put.id(), live.incarnation(), live.latestVersion() + 1,
+                                    Math.max(request.requestTimeMillis(), live.latestValidFromMillis())));
+                        }
+                    }
+                }
+            }
+            return outcomes;
+        }
+
+        private WriteResult finishEarlier(Journal.Committed decision) {
+            boolean selfHolds;
+            try {
+                selfHolds = store.commit(decision);
+            } catch (IOException | IllegalStateException e) {
+                return new WriteResult.Unconfirmed(decision.txn(), 0, cluster.writeQuorum());
+            }
+            return confirm(decision, selfHolds, peers.others());
+        }
+
+        /** Sends the commit to {@code targets}; waits until W nodes (this one included) hold the shares. */
+        private WriteResult confirm(Journal.Committed decision, boolean selfHolds, List<Peer> targets) {
+            FanOut<DecideReply> acks = FanOut.start(targets, peer -> peer.decide(new Decision.Commit(decision)));
+            int holders = selfHolds ? 1 : 0;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.commitMillis());
+            FanOut.Reply<DecideReply> reply;
+            while (holders < cluster.writeQuorum() && (reply = acks.next(deadline)) != null) {
+                if (reply.ok() && reply.value() instanceof DecideReply.Done done && done.holdsShares()) {
+                    holders++;
+                }
+            }
+            List<Outcome.Applied> applied = applied(decision);
+            return holders >= cluster.writeQuorum() ? new WriteResult.Committed(applied, holders)
+                                                    : new WriteResult.Unconfirmed(decision.txn(), holders, cluster.writeQuorum());
+        }
+
+        /** Tells every node that may have prepared to release; does not wait. */
+        private void abort() {
+            List<Peer> targets = peers.all().stream().filter(peer -> !no.contains(peer.id())).toList();
+            FanOut.start(targets, peer -> peer.decide(new Decision.Abort(txn)));
+        }
+    }
+
+    private static List<Outcome.Applied> applied(Journal.Committed decision) {
+        return decision.outcomes().stream().map(outcome -> (Outcome.Applied) outcome).toList();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.shardvault.vault.txn;
+
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.HistoryReply;
+import dev.shardvault.vault.protocol.Messages.ListReply;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.Messages.TxnStatus;
+import dev.shardvault.vault.protocol.Peer;
+import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShardStore;
+import dev.shardvault.vault.store.ShareState;
+import dev.shardvault.vault.store.TxnState;
+import java.io.IOException;
+
+/**
+ * This node as a participant: what both its own coordinator (in-process) and remote coordinators (through
+ * the peer socket) talk to. A log failure surfaces as "unavailable": the node is stopping.
+ */
+public final class LocalParticipant implements Peer {
+
+    private final int id;
+    private final ShardStore store;
+    private final InFlight inFlight;
+    private volatile Resolver resolver;
+
+    public LocalParticipant(int id, ShardStore store, InFlight inFlight) {
+        this.id = id;
+        this.store = store;
+        this.inFlight = inFlight;
+    }
+
+    public void resolveWith(Resolver resolver) {
+        this.resolver = resolver;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
+        try {
+            return store.prepare(request.txn(), request.coordinator(), request.ops());
+        } catch (IOException e) {
+            throw unavailable("prepare", e);
+        }
+    }
+
+    @Override
+    public DecideReply decide(Decision decision) throws PeerUnavailableException {
+        try {
+            return switch (decision) {
+                case Decision.Commit commit -> new DecideReply.Done(store.commit(commit.committed()));
+                case Decision.Abort abort -> {
+                    store.abort(abort.txn());
+                    yield new DecideReply.Done(false);
+                }
+            };
+        } catch (IllegalStateException e) {
+            return new DecideReply.Refused();
+        } catch (IOException e) {
+            throw unavailable("decide", e);
+        }
+    }
+
+    /**
+     * What this node knows of a transaction. About one it never saw (and is not coordinating) it logs an
+     * abort first: it will never vote yes for it, which is what lets an in-doubt participant count it.
+     */
+    @Override
+    public TxnStatus txnStatus(TxnId txn) throws PeerUnavailableException {
+        if (inFlight.contains(txn)) {
+            return new TxnStatus.InProgress();
+        }
+        TxnState state = store.status(txn);
+        return switch (state) {
+            case TxnState.IsCommitted committed -> new TxnStatus.Committed(committed.decision());
+            case TxnState.IsAborted aborted -> new TxnStatus.Aborted();
+            case TxnState.IsPrepared prepared -> new TxnStatus.Prepared(prepared.coordinator());
+            case TxnState.IsUnknown unknown -> {
+                try {
+                    store.abort(txn);
+                } catch (IllegalStateException e) {
+                    yield txnStatus(txn); // committed meanwhile
+                } catch (IOException e) {
+                    throw unavailable("txn-status", e);
+                }
+                yield new TxnStatus.Aborted();
+            }
+        };
+    }
+
+    /** Reads this node's share; an in-doubt lock on the secret is resolved first, within the resolver's bounds. */
+    @Override
+    public ShareState read(SecretId secret, Selector selector) {
+        ShareState state = store.read(secret, selector);
+        Resolver current = resolver;
+        if (state.inDoubt() && current != null && current.resolveLocking(secret)) {
+            state = store.read(secret, selector);
+        }
+        return state;
+    }
+
+    @Override
+    public HistoryReply history(SecretId secret) {
+        return new HistoryReply(store.view(secret), store.history(secret));
+    }
+
+    @Override
+    public ListReply list(String namespace, String after, int limit) {
+        return new ListReply(store.list(namespace, after, limit));
+    }
+
+    private PeerUnavailableException unavailable(String what, IOException e) {
+        return new PeerUnavailableException("node " + id + " cannot " + what + ": its log failed: " + e.getMessage(), e);
+    }
+}

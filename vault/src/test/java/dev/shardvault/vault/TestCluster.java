@@ -1,0 +1,135 @@
+package dev.shardvault.vault;
+
+import dev.shardvault.log.LogOptions;
+import dev.shardvault.vault.config.ClusterConfig;
+import dev.shardvault.vault.config.NodeAddress;
+import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.vault.config.Timeouts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * n real vault nodes in this JVM: real Helidon servers on ephemeral ports, real logs in a temp directory,
+ * real HTTP between them through a {@link FaultyLink}. A stopped node can be restarted from its log.
+ */
+final class TestCluster implements AutoCloseable {
+
+    /** Short limits so that failure tests finish quickly. */
+    static final Timeouts FAST = new Timeouts(200, 1_000, 1_000, 25, 1_000, 1_500, 1_000, 50, 100);
+    static final LogOptions SMALL_LOG = LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(2 << 20);
+
+    final FaultyLink link = new FaultyLink();
+    final List<IOException> logFailures = new CopyOnWriteArrayList<>();
+    private final Path root;
+    private final ClusterConfig cluster;
+    private final VaultNode[] nodes;
+
+    private TestCluster(Path root, int n, int k) {
+        this.root = root;
+        List<NodeAddress> addresses = new ArrayList<>();
+        for (int id = 1; id <= n; id++) {
+            addresses.add(new NodeAddress(id, "127.0.0.1", 0, 0));
+        }
+        this.cluster = new ClusterConfig(n, k, ClusterConfig.defaultWriteQuorum(n, k), ClusterConfig.defaultDeleteQuorum(n, k),
+                                         1, addresses);
+        this.nodes = new VaultNode[n + 1];
+    }
+
+    static TestCluster start(Path root, int n, int k) {
+        TestCluster cluster = new TestCluster(root, n, k);
+        for (int id = 1; id <= n; id++) {
+            cluster.nodes[id] = cluster.open(id);
+        }
+        cluster.reconnect();
+        return cluster;
+    }
+
+    ClusterConfig config() {
+        return cluster;
+    }
+
+    int n() {
+        return cluster.n();
+    }
+
+    Path dataDir(int id) {
+        return root.resolve("node-" + id);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    VaultNode node(int id) {
+        VaultNode node = nodes[id];
+        if (node == null) {
+            throw new IllegalStateException("node " + id + " is stopped");
+        }
+        return node;
+    }
+
+    boolean running(int id) {
+        return nodes[id] != null;
+    }
+
+    Client client(int id) {
+        return new Client(node(id).uri());
+    }
+
+    /** Stops a node (its servers and log); its data stays. */
+    void stop(int id) {
+        VaultNode node = nodes[id];
+        nodes[id] = null;
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Starts a stopped node from its log (new ephemeral ports) and tells every node where it is. */
+    void restart(int id) {
+        if (nodes[id] != null) {
+            throw new IllegalStateException("node " + id + " is running");
+        }
+        nodes[id] = open(id);
+        reconnect();
+    }
+
+    private VaultNode open(int id) {
+        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, FAST);
+        try {
+            return VaultNode.start(config, link, logFailures::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every running node learns every running node's peer address; stopped nodes keep their last address. */
+    private final Map<Integer, URI> lastKnown = new HashMap<>();
+
+    private void reconnect() {
+        for (int id = 1; id < nodes.length; id++) {
+            if (nodes[id] != null) {
+                lastKnown.put(id, nodes[id].peerUri());
+            }
+        }
+        for (int id = 1; id < nodes.length; id++) {
+            if (nodes[id] != null) {
+                nodes[id].connect(lastKnown);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int id = 1; id < nodes.length; id++) {
+            stop(id);
+        }
+    }
+}
