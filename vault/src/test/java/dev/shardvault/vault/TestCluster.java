@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class TestCluster implements AutoCloseable {
 
     /** Short limits so that failure tests finish quickly. */
-    static final Timeouts FAST = new Timeouts(200, 1_000, 1_000, 25, 1_000, 1_500, 1_000, 50, 100);
+    static final Timeouts FAST = new Timeouts(200, 1_000, 1_000, 25, 1_000, 1_500, 1_000, 50, 300);
     static final LogOptions SMALL_LOG = LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(2 << 20);
 
     final FaultyLink link = new FaultyLink();
@@ -30,9 +30,11 @@ final class TestCluster implements AutoCloseable {
     private final Path root;
     private final ClusterConfig cluster;
     private final VaultNode[] nodes;
+    private final Timeouts timeouts;
 
-    private TestCluster(Path root, int n, int k) {
+    private TestCluster(Path root, int n, int k, Timeouts timeouts) {
         this.root = root;
+        this.timeouts = timeouts;
         List<NodeAddress> addresses = new ArrayList<>();
         for (int id = 1; id <= n; id++) {
             addresses.add(new NodeAddress(id, "127.0.0.1", 0, 0));
@@ -43,7 +45,11 @@ final class TestCluster implements AutoCloseable {
     }
 
     static TestCluster start(Path root, int n, int k) {
-        TestCluster cluster = new TestCluster(root, n, k);
+        return start(root, n, k, FAST);
+    }
+
+    static TestCluster start(Path root, int n, int k, Timeouts timeouts) {
+        TestCluster cluster = new TestCluster(root, n, k, timeouts);
         for (int id = 1; id <= n; id++) {
             cluster.nodes[id] = cluster.open(id);
         }
@@ -102,7 +108,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     private VaultNode open(int id) {
-        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, FAST);
+        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts);
         try {
             return VaultNode.start(config, link, logFailures::add);
         } catch (IOException e) {

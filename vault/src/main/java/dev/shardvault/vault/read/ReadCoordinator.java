@@ -68,6 +68,8 @@ public final class ReadCoordinator {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(ReadCoordinator.class.getName());
+
     private final ClusterConfig cluster;
     private final Peers peers;
     private final long timeoutNanos;
@@ -199,6 +201,8 @@ public final class ReadCoordinator {
         while ((reply = fanOut.next(deadline)) != null) {
             if (reply.ok()) {
                 answers.add(reply.value());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "history: " + reply.failure().getMessage());
             }
         }
         if (answers.size() < majority()) {

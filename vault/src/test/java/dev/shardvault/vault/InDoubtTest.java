@@ -1,0 +1,169 @@
+package dev.shardvault.vault;
+
+import static dev.shardvault.vault.FaultToleranceTest.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.vault.Client.Answer;
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.RequestId;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.peer.PeerLink;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.TxnState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Coordinator failures: participants left holding a prepare end committed or aborted, never stuck once the
+ * coordinator or a decided participant is reachable.
+ */
+class InDoubtTest {
+
+    private static final SecretId S = new SecretId("default", "S");
+
+    @TempDir
+    Path dir;
+    TestCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = TestCluster.start(dir, 5, 3);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    /** Plays a coordinator that sends prepares over the real peer protocol and then vanishes. */
+    private TxnId prepareEverywhere(int claimedCoordinator, SecretId id) throws Exception {
+        TxnId txn = TxnId.newAttempt(RequestId.random());
+        for (int node = 1; node <= 5; node++) {
+            HttpPeer peer = new HttpPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
+                                         PeerLink.DIRECT);
+            PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
+                    List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
+            assertInstanceOf(PrepareResult.Voted.class, vote);
+        }
+        return txn;
+    }
+
+    @Test
+    void coordinatorFailureAfterTheDecisionEndsWithEveryParticipantCommitted() {
+        // Node 1 decides and logs the commit, but none of its commit messages get out.
+        cluster.link.add(send -> send.from() == 1 && send.route().equals("/decide"));
+        Answer create = cluster.client(1).create("S", "decided");
+        assertEquals(503, create.status(), create.body().toString());
+        assertEquals("writing", create.body().getString("phase"));
+        assertEquals("urn:shardvault:commit-unconfirmed", create.type());
+        cluster.stop(1);
+        cluster.link.healAll();
+        for (int node = 2; node <= 5; node++) {
+            assertEquals(1, cluster.node(node).store().inDoubt().size(), "node " + node + " holds the prepare");
+        }
+        // Nobody else saw a commit and nobody refused: the participants must wait for the coordinator.
+        cluster.restart(1);
+        for (int node = 2; node <= 5; node++) {
+            int id = node;
+            eventually("node " + id + " learns the commit", () -> cluster.node(id).store().inDoubt().isEmpty());
+            assertEquals(1, cluster.node(id).store().read(S, Selector.LATEST).version());
+        }
+        assertEquals("decided", cluster.client(4).read("S").value());
+    }
+
+    @Test
+    void aParticipantThatSawTheCommitEndsTheOthersWhileTheCoordinatorIsDown() {
+        // Only node 2 receives node 1's commit.
+        cluster.link.add(send -> send.from() == 1 && send.route().equals("/decide") && send.to() != 2);
+        Answer create = cluster.client(1).create("S", "decided");
+        assertEquals("writing", create.body().getString("phase"));
+        cluster.stop(1);
+        cluster.link.healAll();
+        for (int node = 3; node <= 5; node++) {
+            int id = node;
+            eventually("node " + id + " learns the commit from node 2", () -> cluster.node(id).store().inDoubt().isEmpty());
+        }
+        assertEquals("decided", cluster.client(3).read("S").value());
+    }
+
+    @Test
+    void coordinatorThatNeverDecidedIsPresumedAborted() throws Exception {
+        // Node 1 is alive but never started this transaction: asked, it refuses it, and everyone aborts.
+        TxnId txn = prepareEverywhere(1, S);
+        for (int node = 2; node <= 5; node++) {
+            int id = node;
+            eventually("node " + id + " aborts", () -> cluster.node(id).store().inDoubt().isEmpty());
+            assertInstanceOf(TxnState.IsAborted.class, cluster.node(id).store().status(txn));
+        }
+        assertEquals(404, cluster.client(2).read("S").status());
+        assertEquals(201, cluster.client(3).create("S", "fresh").status(), "the name is free again");
+    }
+
+    @Test
+    void aCoordinatorThatCrashedBeforeDecidingAbortsOnRestart() throws Exception {
+        cluster.link.isolate(1);
+        TxnId txn = prepareEverywhere(1, S); // node 1 holds its own prepare too, as a coordinator would
+        cluster.stop(1);
+        cluster.link.healAll();
+        Thread.sleep(300);
+        for (int node = 2; node <= 5; node++) {
+            assertEquals(1, cluster.node(node).store().inDoubt().size(), "node " + node + " must wait: nobody refused");
+        }
+        cluster.restart(1);
+        assertInstanceOf(TxnState.IsAborted.class, cluster.node(1).store().status(txn), "presumed abort at restart");
+        for (int node = 2; node <= 5; node++) {
+            int id = node;
+            eventually("node " + id + " aborts", () -> cluster.node(id).store().inDoubt().isEmpty());
+        }
+    }
+
+    @Test
+    void inDoubtLocksBlockOnlyTheirOwnNames() throws Exception {
+        cluster.link.isolate(1);
+        prepareEverywhere(1, S);
+        Answer other = cluster.client(2).create("OTHER", "x");
+        assertEquals(201, other.status(), other.body().toString());
+        Answer blocked = cluster.client(2).create("S", "y");
+        assertEquals(409, blocked.status(), blocked.body().toString());
+        assertEquals("urn:shardvault:write-conflict", blocked.type());
+        assertEquals("voting", blocked.body().getString("phase"));
+        cluster.link.healAll();
+        for (int node = 2; node <= 5; node++) {
+            int id = node;
+            eventually("node " + id + " aborts", () -> cluster.node(id).store().inDoubt().isEmpty());
+        }
+        assertEquals(201, cluster.client(2).create("S", "y").status());
+    }
+
+    @Test
+    void participantsAbortOnceEnoughNodesRefuseWhileTheCoordinatorIsUnreachable() throws Exception {
+        // Prepare only on nodes 2 and 3; the coordinator (node 1) is unreachable. Nodes 4 and 5 never saw it,
+        // and node 1 cannot be asked: only 2 refusals are possible, fewer than n-W+1 = 3, so 2 and 3 must wait.
+        cluster.link.isolate(1);
+        TxnId txn = TxnId.newAttempt(RequestId.random());
+        for (int node = 2; node <= 3; node++) {
+            HttpPeer peer = new HttpPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
+                                         PeerLink.DIRECT);
+            peer.prepare(new PrepareRequest(txn, 1, List.of(new Op.Put(S, Op.Put.Kind.CREATE, -1, new byte[] {9}))));
+        }
+        Thread.sleep(500);
+        assertEquals(1, cluster.node(2).store().inDoubt().size());
+        assertInstanceOf(TxnState.IsAborted.class, cluster.node(4).store().status(txn), "asked, node 4 refused");
+        // A third refusal (node 1, once reachable) proves that W yes-votes were impossible.
+        cluster.link.healAll();
+        eventually("node 2 aborts", () -> cluster.node(2).store().inDoubt().isEmpty());
+        eventually("node 3 aborts", () -> cluster.node(3).store().inDoubt().isEmpty());
+        assertTrue(cluster.node(1).store().status(txn) instanceof TxnState.IsAborted);
+    }
+}
