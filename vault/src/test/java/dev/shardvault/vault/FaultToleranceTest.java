@@ -82,6 +82,24 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aSlowNetworkDelaysButDoesNotBreakWritesAndReads() {
+        cluster.link.delay(40);
+        assertEquals(201, cluster.client(1).create("S", "slow").status());
+        assertEquals(200, cluster.client(2).update("S", "slower").status());
+        assertEquals("slower", cluster.client(3).read("S").value());
+    }
+
+    @Test
+    void droppedVotesFromTwoNodesStillCommitWithTheOtherThree() {
+        cluster.link.add(send -> send.route().equals("/prepare") && (send.to() == 2 || send.to() == 3));
+        Answer create = cluster.client(1).create("S", "v");
+        assertEquals(201, create.status(), create.body().toString());
+        cluster.link.healAll();
+        assertEquals("v", cluster.client(2).read("S").value());
+        assertEquals(0, cluster.node(2).store().read(S, Selector.LATEST).version(), "node 2 never got its share");
+    }
+
+    @Test
     void aStoppedNodeRestartsFromItsLogWithTheSameState() {
         cluster.client(1).create("S", "v1", null, "2026-01-01T00:00:00.000Z");
         cluster.client(2).update("S", "v2", -1, "2026-01-02T00:00:00.000Z");
