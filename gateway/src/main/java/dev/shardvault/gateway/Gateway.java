@@ -1,47 +1,68 @@
 package dev.shardvault.gateway;
 
-import io.helidon.config.Config;
+import dev.shardvault.gateway.forward.VaultNodes;
+import dev.shardvault.gateway.http.PublicApi;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.net.URI;
 
 /** The running gateway: the public HTTP API in front of the vault nodes. */
 public final class Gateway implements AutoCloseable {
 
+    /** Larger than the API's 1 MiB limit, so that the API itself answers 413 with a problem. */
+    private static final long MAX_PAYLOAD_BYTES = 2L << 20;
+
     private final WebServer server;
+    private final VaultNodes vault;
     private final String host;
 
-    private Gateway(WebServer server, String host) {
+    private Gateway(WebServer server, VaultNodes vault, String host) {
         this.server = server;
+        this.vault = vault;
         this.host = host;
     }
 
-    public static Gateway start(Config config) {
-        String host = config.get("server.host").asString().orElse("127.0.0.1");
+    public static Gateway start(GatewayConfig config) {
+        VaultNodes vault = new VaultNodes(config);
         WebServer server = WebServer.builder()
-                .config(config.get("server"))
+                .host(config.host())
+                .port(config.port())
+                .maxPayloadSize(MAX_PAYLOAD_BYTES)
                 .addFeature(ObserveFeature.builder()
                                     .addObserver(HealthObserver.builder()
                                                          .details(true)
-                                                         .addCheck(() -> HealthCheckResponse.builder().status(true).build(),
-                                                                   HealthCheckType.READINESS, "gateway")
+                                                         .addCheck(() -> {
+                                                             int up = vault.upCount();
+                                                             return HealthCheckResponse.builder()
+                                                                     .status(up >= config.k())
+                                                                     .detail("vaultNodesUp", up)
+                                                                     .detail("threshold", config.k())
+                                                                     .build();
+                                                         }, HealthCheckType.READINESS, "vault-nodes")
                                                          .build())
+                                    .addObserver(MetricsObserver.create())
                                     .build())
-                .routing(routing -> { })
+                .routing(routing -> PublicApi.register(routing, config, vault))
                 .build()
                 .start();
-        return new Gateway(server, host);
+        return new Gateway(server, vault, config.host());
     }
 
     public URI uri() {
         return URI.create("http://" + host + ":" + server.port());
     }
 
+    public int port() {
+        return server.port();
+    }
+
     @Override
     public void close() {
         server.stop();
+        vault.close();
     }
 }

@@ -24,7 +24,18 @@ public final class GatewayMain {
             }
             builder.addSource(ConfigSources.file(file));
         }
-        Gateway gateway = Gateway.start(builder.build());
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.from(builder.build());
+        } catch (RuntimeException e) {
+            System.err.println("gateway: refusing to start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (config.tokens().size() == 0) {
+            System.err.println("gateway: warning: no tokens configured (gateway.tokens / gateway.tokens-file); every /v1 call will be 401");
+        }
+        Gateway gateway = Gateway.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
         System.out.println("gateway up: " + gateway.uri());
     }

@@ -10,6 +10,7 @@ import dev.shardvault.vault.peer.PeerService;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
+import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.txn.Coordinator;
 import dev.shardvault.vault.txn.InFlight;
@@ -65,10 +66,12 @@ public final class VaultNode implements AutoCloseable {
             participant.resolveWith(resolver);
             // Transactions this node coordinated before it stopped were never decided: abort them now.
             resolver.resolveOwn();
+            ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
                     new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
-                                             timeouts.writeBudgetMillis()));
-            ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
+                                             timeouts.writeBudgetMillis()),
+                    (id, version) -> reader.read(id, new Selector.ByVersion(version)) instanceof ReadCoordinator.ReadResult.Found found
+                            ? java.util.Optional.of(found.value()) : java.util.Optional.empty());
             NodeAddress address = config.address();
             this.server = WebServer.builder()
                     .host(address.host())

@@ -97,6 +97,16 @@ public final class Coordinator {
         /** Writing phase: decided to commit, confirmed by fewer than W nodes so far; retry with the same key. */
         record Unconfirmed(TxnId txn, int holders, int required) implements WriteResult {
         }
+
+        /** The idempotency key already committed a different request (other names or other values). */
+        record KeyReused() implements WriteResult {
+        }
+    }
+
+    /** Reads back a committed version's value, to tell a true retry from a reused key. */
+    public interface CommittedValues {
+        /** The value of {@code version} of {@code id}, or empty if it cannot be rebuilt now. */
+        java.util.Optional<byte[]> value(SecretId id, long version);
     }
 
     /**
@@ -121,9 +131,11 @@ public final class Coordinator {
     private final InFlight inFlight;
     private final SecureRandom random;
     private final Timeouts timeouts;
+    private final CommittedValues committedValues;
 
     public Coordinator(int self, ClusterConfig cluster, ShardStore store, Peers peers, InFlight inFlight,
-                       SecureRandom random, Timeouts timeouts) {
+                       SecureRandom random, Timeouts timeouts, CommittedValues committedValues) {
+        this.committedValues = committedValues;
         this.self = self;
         this.cluster = cluster;
         this.store = store;
@@ -178,7 +190,11 @@ public final class Coordinator {
                     // A retry of a request that already committed: answer its outcome, and finish its writing
                     // phase in case the first attempt's confirmations were lost.
                     abort();
-                    return finishEarlier(earlierCommit);
+                    return switch (sameRequest(earlierCommit)) {
+                        case SAME -> finishEarlier(earlierCommit);
+                        case DIFFERENT -> new WriteResult.KeyReused();
+                        case UNKNOWN -> new WriteResult.Unconfirmed(earlierCommit.txn(), 0, cluster.writeQuorum());
+                    };
                 }
                 if (yes.size() < cluster.writeQuorum()) {
                     abort();
@@ -288,6 +304,40 @@ public final class Coordinator {
                 }
             }
             return outcomes;
+        }
+
+        private enum Sameness { SAME, DIFFERENT, UNKNOWN }
+
+        /**
+         * Whether the committed request is this one: same names, same values. Values are compared by rebuilding
+         * the committed versions in memory; no digest of a value is ever stored for this.
+         */
+        private Sameness sameRequest(Journal.Committed decision) {
+            Map<SecretId, Outcome.Applied> byId = new HashMap<>();
+            applied(decision).forEach(applied -> byId.put(applied.id(), applied));
+            if (byId.size() != request.puts().size()) {
+                return Sameness.DIFFERENT;
+            }
+            for (Put put : request.puts()) {
+                Outcome.Applied applied = byId.get(put.id());
+                if (applied == null) {
+                    return Sameness.DIFFERENT;
+                }
+                java.util.Optional<byte[]> committed = committedValues.value(put.id(), applied.version());
+                if (committed.isEmpty()) {
+                    return Sameness.UNKNOWN;
+                }
+                byte[] asked = dev.shardvault.vault.model.SealedValue.open(put.sealedValue());
+                boolean equal = asked != null && java.security.MessageDigest.isEqual(asked, committed.get());
+                Arrays.fill(committed.get(), (byte) 0);
+                if (asked != null) {
+                    Arrays.fill(asked, (byte) 0);
+                }
+                if (!equal) {
+                    return Sameness.DIFFERENT;
+                }
+            }
+            return Sameness.SAME;
         }
 
         private WriteResult finishEarlier(Journal.Committed decision) {

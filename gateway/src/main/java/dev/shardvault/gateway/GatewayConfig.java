@@ -1,0 +1,61 @@
+package dev.shardvault.gateway;
+
+import dev.shardvault.gateway.auth.Tokens;
+import io.helidon.config.Config;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the gateway needs to know: where it listens, the vault nodes (from the shared {@code cluster} node),
+ * the cluster shape it reports, its tokens and its time limits.
+ *
+ * @param nodes               vault nodes' gateway-facing URIs, by id 1..n
+ * @param connectTimeoutMillis connecting to a vault node
+ * @param requestTimeoutMillis waiting for a vault node's answer (longer than the node's write budget)
+ * @param probeIntervalMillis  how often node health is probed for routing, /v1/status and health
+ */
+public record GatewayConfig(String host, int port, int n, int k, int writeQuorum, int deleteQuorum,
+                            int repairTriggerBuffer, List<VaultNodeAddress> nodes, Tokens tokens,
+                            long connectTimeoutMillis, long requestTimeoutMillis, long probeIntervalMillis) {
+
+    /** A vault node as the gateway reaches it. */
+    public record VaultNodeAddress(int id, URI uri) {
+    }
+
+    public GatewayConfig {
+        nodes = List.copyOf(nodes);
+        if (nodes.size() != n || n < 2 || k < 2 || k > n) {
+            throw new IllegalArgumentException("cluster: need 2 <= k <= n and n nodes (n=" + n + ", k=" + k + ", nodes=" + nodes.size() + ")");
+        }
+    }
+
+    public static GatewayConfig from(Config root) {
+        Config cluster = root.get("cluster");
+        int n = cluster.get("n").asInt().get();
+        int k = cluster.get("k").asInt().get();
+        int w = cluster.get("write-quorum").asInt().orElse(Math.max(k, n / 2 + 1));
+        int d = cluster.get("delete-quorum").asInt().orElse(Math.max(n - k + 1, n / 2 + 1));
+        int buffer = cluster.get("repair-trigger-buffer").asInt().orElse(1);
+        List<VaultNodeAddress> nodes = new ArrayList<>();
+        if (cluster.get("nodes").exists()) {
+            for (Config node : cluster.get("nodes").asNodeList().orElse(List.of())) {
+                nodes.add(new VaultNodeAddress(node.get("id").asInt().get(), URI.create(
+                        "http://" + node.get("host").asString().orElse("127.0.0.1") + ":" + node.get("port").asInt().get())));
+            }
+        } else {
+            String host = cluster.get("host").asString().orElse("127.0.0.1");
+            int basePort = cluster.get("base-port").asInt().orElse(9000);
+            for (int id = 1; id <= n; id++) {
+                nodes.add(new VaultNodeAddress(id, URI.create("http://" + host + ":" + (basePort + id))));
+            }
+        }
+        Config gateway = root.get("gateway");
+        return new GatewayConfig(root.get("server.host").asString().orElse("127.0.0.1"),
+                                 root.get("server.port").asInt().orElse(8080),
+                                 n, k, w, d, buffer, nodes, Tokens.from(gateway),
+                                 gateway.get("connect-timeout-millis").asLong().orElse(500L),
+                                 gateway.get("request-timeout-millis").asLong().orElse(15_000L),
+                                 gateway.get("probe-interval-millis").asLong().orElse(1_000L));
+    }
+}

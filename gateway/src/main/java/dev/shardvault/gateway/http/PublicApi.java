@@ -1,0 +1,41 @@
+package dev.shardvault.gateway.http;
+
+import dev.shardvault.gateway.GatewayConfig;
+import dev.shardvault.gateway.forward.VaultNodes;
+import dev.shardvault.gateway.problem.Problem;
+import dev.shardvault.gateway.problem.ProblemException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
+import io.helidon.webserver.http.HttpRouting;
+
+/** Assembles the public routes, their metrics filter and the one place errors become problems. */
+public final class PublicApi {
+
+    private PublicApi() {
+    }
+
+    public static void register(HttpRouting.Builder routing, GatewayConfig config, VaultNodes vault) {
+        Requests requests = new Requests(config.tokens());
+        GatewayMetrics metrics = new GatewayMetrics();
+        routing.addFilter(metrics::filter)
+               .register("/v1/secrets", new SecretsService(requests, vault, metrics))
+               .register("/v1/env", new EnvService(requests, vault, metrics))
+               .register("/v1/status", new StatusService(requests, vault, config))
+               .error(ProblemException.class, (req, res, e) -> {
+                   Problem problem = e.problem();
+                   if (problem.status() == 401) {
+                       res.header(HeaderValues.create(HeaderNames.WWW_AUTHENTICATE, "Bearer"));
+                   }
+                   problem.send(res);
+               })
+               .error(RequestException.class, (req, res, e) -> {
+                   int status = e.status().code();
+                   Problem problem = status == 413
+                           ? Problem.tooLarge("the body is over " + Requests.MAX_BODY_BYTES + " bytes", Requests.MAX_BODY_BYTES)
+                           : Problem.of(status < 500 ? status : 400, "invalid-request", "Invalid request",
+                                        "the request could not be read");
+                   problem.send(res);
+               });
+    }
+}

@@ -1,0 +1,172 @@
+package dev.shardvault.gateway.http;
+
+import dev.shardvault.gateway.auth.Action;
+import dev.shardvault.gateway.auth.Principal;
+import dev.shardvault.gateway.auth.Tokens;
+import dev.shardvault.gateway.problem.Problem;
+import dev.shardvault.gateway.problem.ProblemException;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** What every handler does with a request before it means anything: who, how big, what shape. */
+final class Requests {
+
+    static final int MAX_BODY_BYTES = 1 << 20;
+    static final int MAX_VALUE_BYTES = 65536;
+    static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
+
+    private final Tokens tokens;
+
+    Requests(Tokens tokens) {
+        this.tokens = tokens;
+    }
+
+    /** The caller, or 401; then 403 unless the token may do {@code action}. */
+    Principal authorize(ServerRequest req, Action action) {
+        Principal principal = authenticate(req);
+        if (action != null && !principal.may(action)) {
+            throw new ProblemException(Problem.forbidden(action.wireName()));
+        }
+        return principal;
+    }
+
+    Principal authenticate(ServerRequest req) {
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        if (header.isEmpty()) {
+            throw new ProblemException(Problem.unauthorized("send Authorization: Bearer <token>"));
+        }
+        String value = header.get();
+        if (value.length() < 8 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ProblemException(Problem.unauthorized("the Authorization header must be 'Bearer <token>'"));
+        }
+        return tokens.authenticate(value.substring(7).strip())
+                .orElseThrow(() -> new ProblemException(Problem.unauthorized("unknown token")));
+    }
+
+    /** The body, at most 1 MiB; a larger one is 413 before it is read whole. */
+    static byte[] body(ServerRequest req) {
+        Optional<Long> declared = req.headers().contentLength().stream().boxed().findFirst();
+        if (declared.isPresent() && declared.get() > MAX_BODY_BYTES) {
+            throw new ProblemException(Problem.tooLarge("the body is " + declared.get() + " bytes", MAX_BODY_BYTES));
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new ProblemException(Problem.tooLarge("the body is over " + MAX_BODY_BYTES + " bytes", MAX_BODY_BYTES));
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new ProblemException(Problem.invalid("body", "could not be read"));
+        }
+    }
+
+    static void requireMediaType(ServerRequest req, String expected) {
+        String type = req.headers().contentType().map(t -> t.mediaType().text()).orElse("").toLowerCase(Locale.ROOT);
+        if (!type.equals(expected)) {
+            throw new ProblemException(Problem.unsupportedMediaType(expected));
+        }
+        req.headers().contentType().flatMap(t -> t.charset()).ifPresent(charset -> {
+            if (!charset.equalsIgnoreCase("utf-8")) {
+                throw new ProblemException(Problem.unsupportedMediaType(expected + " in UTF-8"));
+            }
+        });
+    }
+
+    /** A JSON object with only the {@code allowed} members (400 naming any other). */
+    static JsonObject jsonObject(ServerRequest req, Set<String> allowed) {
+        requireMediaType(req, "application/json");
+        byte[] body = body(req);
+        String text = utf8(body, "body");
+        JsonObject object;
+        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)))) {
+            JsonValue value = reader.readValue();
+            if (!(value instanceof JsonObject json)) {
+                throw new ProblemException(Problem.invalid("body", "must be a JSON object"));
+            }
+            object = json;
+        } catch (JsonParsingException e) {
+            throw new ProblemException(Problem.invalid("body", "is not valid JSON"));
+        } catch (jakarta.json.JsonException e) {
+            throw new ProblemException(Problem.invalid("body", "is not valid JSON"));
+        }
+        for (String member : object.keySet()) {
+            if (!allowed.contains(member)) {
+                throw new ProblemException(Problem.invalid(member, "is not a known field"));
+            }
+        }
+        return object;
+    }
+
+    static String utf8(byte[] bytes, String field) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ProblemException(Problem.invalid(field, "is not valid UTF-8"));
+        }
+    }
+
+    static String string(JsonObject body, String field) {
+        if (!(body.get(field) instanceof JsonString text)) {
+            throw new ProblemException(Problem.invalid(field, "is required and must be a string"));
+        }
+        return text.getString();
+    }
+
+    static String name(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ProblemException(Problem.invalid("name", "must match ^[A-Z][A-Z0-9_]{0,127}$"));
+        }
+        return name;
+    }
+
+    static String value(JsonObject body) {
+        String value = string(body, "value");
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_VALUE_BYTES) {
+            throw new ProblemException(Problem.tooLarge("the value is " + bytes + " bytes", MAX_VALUE_BYTES));
+        }
+        return value;
+    }
+
+    /** The client's Idempotency-Key (1..128 visible ASCII), if it sent one. */
+    static Optional<String> idempotencyKey(ServerRequest req) {
+        Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isPresent()) {
+            String text = key.get();
+            if (text.isEmpty() || text.length() > 128 || !text.chars().allMatch(c -> c >= 0x21 && c <= 0x7E)) {
+                throw new ProblemException(Problem.invalid("Idempotency-Key", "must be 1..128 visible ASCII characters"));
+            }
+        }
+        return key;
+    }
+
+    static long positive(String field, String text) {
+        try {
+            long value = Long.parseLong(text);
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ProblemException(Problem.invalid(field, "must be a positive integer"));
+    }
+}

@@ -1,0 +1,179 @@
+package dev.shardvault.gateway.http;
+
+import dev.shardvault.gateway.auth.Action;
+import dev.shardvault.gateway.auth.Principal;
+import dev.shardvault.gateway.forward.VaultNodes;
+import dev.shardvault.gateway.forward.VaultNodes.Answer;
+import dev.shardvault.gateway.problem.Problem;
+import dev.shardvault.gateway.problem.ProblemException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** {@code /v1/secrets}: create, update, read (latest, by version, as of a time), history, list, delete. */
+final class SecretsService implements HttpService {
+
+    private static final String VAULT = "/internal/v1";
+
+    private final Requests requests;
+    private final VaultNodes vault;
+    private final GatewayMetrics metrics;
+
+    SecretsService(Requests requests, VaultNodes vault, GatewayMetrics metrics) {
+        this.requests = requests;
+        this.vault = vault;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::create)
+             .get("/", this::list)
+             .get("/{name}/versions", this::history)
+             .get("/{name}", this::read)
+             .put("/{name}", this::update)
+             .delete("/{name}", this::delete);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.WRITE);
+        JsonObject body = Requests.jsonObject(req, Set.of("name", "value"));
+        String name = Requests.name(Requests.string(body, "name"));
+        String value = Requests.value(body);
+        JsonObject forward = Json.createObjectBuilder().add("name", name).add("value", value)
+                .add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
+        Answer answer = vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward);
+        metrics.write(answer);
+        JsonObject result = expect(answer, 201);
+        res.status(Status.CREATED_201)
+           .header(HeaderValues.create(HeaderNames.LOCATION, "/v1/secrets/" + name))
+           .header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
+        json(res, written(result));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.WRITE);
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        JsonObject body = Requests.jsonObject(req, Set.of("value"));
+        String value = Requests.value(body);
+        JsonObjectBuilder forward = Json.createObjectBuilder().add("value", value).add("requestTime", Clock.now())
+                .add("idempotencyKey", key(req));
+        ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
+        Answer answer = vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(), forward.build());
+        metrics.write(answer);
+        JsonObject result = expect(answer, 200);
+        res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
+        json(res, written(result));
+    }
+
+    private void read(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.READ);
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        Optional<String> version = req.query().first("version").asOptional();
+        Optional<String> at = req.query().first("at").asOptional();
+        Map<String, String> query = new LinkedHashMap<>();
+        if (version.isPresent() && at.isPresent()) {
+            throw new ProblemException(Problem.invalid("version", "give version or at, not both"));
+        }
+        version.ifPresent(v -> query.put("version", Long.toString(Requests.positive("version", v))));
+        at.ifPresent(t -> {
+            if (!Clock.isRfc3339(t)) {
+                throw new ProblemException(Problem.invalid("at", "must be an RFC 3339 timestamp"));
+            }
+            query.put("at", t);
+        });
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null);
+        JsonObject result = expect(answer, 200);
+        res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
+        json(res, Json.createObjectBuilder()
+                .add("name", result.getString("name")).add("version", result.getJsonNumber("version"))
+                .add("value", result.getString("value")).add("validFrom", result.getString("validFrom"))
+                .add("validTo", result.getOrDefault("validTo", JsonValue.NULL)).build());
+    }
+
+    private void history(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.READ);
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name + "/versions", Map.of(), null);
+        json(res, expect(answer, 200));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.LIST);
+        Map<String, String> query = new LinkedHashMap<>();
+        req.query().first("after").asOptional().ifPresent(after -> query.put("after", Requests.name(after)));
+        req.query().first("limit").asOptional().ifPresent(limit -> {
+            long parsed = Requests.positive("limit", limit);
+            if (parsed > 1000) {
+                throw new ProblemException(Problem.invalid("limit", "must be 1..1000"));
+            }
+            query.put("limit", Long.toString(parsed));
+        });
+        for (String parameter : req.query().names()) {
+            if (!parameter.equals("after") && !parameter.equals("limit")) {
+                throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
+            }
+        }
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null);
+        json(res, expect(answer, 200));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.DELETE);
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        JsonObject forward = Json.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
+        Answer answer = vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(), forward);
+        metrics.write(answer);
+        json(res, expect(answer, 200));
+    }
+
+    /** The client's key, or a fresh one: every forwarded write is idempotent, so fail-over cannot apply it twice. */
+    private static String key(ServerRequest req) {
+        return Requests.idempotencyKey(req).orElseGet(() -> "gateway-" + UUID.randomUUID());
+    }
+
+    /** {@code If-Match: "N"} (or N) as a version. */
+    private static Optional<Long> ifMatch(ServerRequest req) {
+        return req.headers().first(HeaderNames.IF_MATCH).map(text -> {
+            String version = text.strip();
+            if (version.length() >= 2 && version.startsWith("\"") && version.endsWith("\"")) {
+                version = version.substring(1, version.length() - 1);
+            }
+            return Requests.positive("If-Match", version);
+        });
+    }
+
+    static JsonObject expect(Answer answer, int status) {
+        if (answer.status() != status) {
+            throw new ProblemException(Problem.fromVault(answer.status(), answer.body()));
+        }
+        return answer.body();
+    }
+
+    private static JsonObject written(JsonObject result) {
+        return Json.createObjectBuilder().add("name", result.getString("name"))
+                .add("version", result.getJsonNumber("version")).add("validFrom", result.getString("validFrom")).build();
+    }
+
+    private static String etag(JsonObject result) {
+        return "\"" + result.getJsonNumber("version").longValue() + "\"";
+    }
+
+    static void json(ServerResponse res, JsonObject body) {
+        res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json")).send(body.toString());
+    }
+}
