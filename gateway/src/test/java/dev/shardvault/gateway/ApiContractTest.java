@@ -251,6 +251,58 @@ class ApiContractTest {
         assertEquals(2, api.read("KEYED/versions").json().getJsonArray("versions").size());
     }
 
+    // ---- .env ----
+
+    @Test
+    void envEncryptThenExpandGivesBackTheOriginalValues() {
+        String original = "# app\nexport ENV_DB=\"enc(p@ss word#1 \\\"q\\\")\"\nENV_KEY=enc(sk-123)\r\nPLAIN=keep # me\n";
+        Reply encrypted = api.env(original);
+        assertEquals(200, encrypted.status(), encrypted.text());
+        assertEquals("# app\nexport ENV_DB=secret(ENV_DB)\nENV_KEY=secret(ENV_KEY)\r\nPLAIN=keep # me\n", encrypted.text());
+        assertTrue(encrypted.header("Content-Type").startsWith("text/plain"));
+        assertEquals("p@ss word#1 \"q\"", api.read("ENV_DB").json().getString("value"));
+        Reply expanded = api.env(encrypted.text());
+        assertEquals(200, expanded.status(), expanded.text());
+        assertEquals("# app\nexport ENV_DB='p@ss word#1 \"q\"'\nENV_KEY=sk-123\r\nPLAIN=keep # me\n", expanded.text());
+    }
+
+    @Test
+    void envWithUnresolvedReferencesIs422ListingEveryLineAndCreatesNothing() {
+        Reply reply = api.env("A=secret(ENV_MISSING_1)\nENV_NEW=enc(x)\nB=\"x secret(ENV_MISSING_2)\"\n");
+        assertEquals(422, reply.status(), reply.text());
+        assertEquals("urn:shardvault:env-unresolved", reply.type());
+        var errors = reply.json().getJsonArray("errors");
+        assertEquals(2, errors.size());
+        assertEquals(1, errors.getJsonObject(0).getInt("line"));
+        assertEquals("secret(ENV_MISSING_1)", errors.getJsonObject(0).getString("reference"));
+        assertEquals("not-found", errors.getJsonObject(0).getString("reason"));
+        assertEquals(3, errors.getJsonObject(1).getInt("line"));
+        assertEquals(404, api.read("ENV_NEW").status(), "all or nothing");
+    }
+
+    @Test
+    void envWithExistingOrDuplicateTargetsIs409AndCreatesNothing() {
+        api.create("ENV_TAKEN", "x");
+        Reply reply = api.env("ENV_TAKEN=enc(y)\nENV_FRESH=enc(z)\n");
+        assertEquals(409, reply.status(), reply.text());
+        assertEquals("urn:shardvault:env-conflict", reply.type());
+        assertEquals("exists", reply.json().getJsonArray("errors").getJsonObject(0).getString("reason"));
+        assertEquals(404, api.read("ENV_FRESH").status());
+        Reply duplicate = api.env("ENV_TWICE=enc(a)\nENV_TWICE=enc(b)\n");
+        assertEquals(409, duplicate.status());
+        assertEquals(404, api.read("ENV_TWICE").status());
+    }
+
+    @Test
+    void brokenEnvSyntaxIs400AndWrongTypeIs415AndNoEnvActionIs403() {
+        Reply broken = api.env("ENV_OK=enc(1)\nthis is not dotenv\n");
+        assertEquals(400, broken.status());
+        assertEquals(2, broken.json().getJsonArray("errors").getJsonObject(0).getInt("line"));
+        assertEquals(415, api.send("POST", "/v1/env", "A=1", "application/json", Map.of()).status());
+        assertEquals(403, api.as(LocalCluster.NO_ENV).env("A=1\n").status());
+        assertEquals(404, api.read("ENV_OK").status());
+    }
+
     // ---- operations ----
 
     @Test
