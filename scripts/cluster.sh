@@ -95,6 +95,24 @@ java_cmd() {
   echo "$JAVA_HOME/bin/java"
 }
 
+ensure_dev_token() { # a random token with every action on namespace "default", stored only as a digest for the gateway
+  local token_file="$VAR/dev-token" digest
+  mkdir -p "$VAR"
+  if [ ! -s "$token_file" ]; then
+    ( umask 077; printf 'sv_%s' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$token_file" )
+    echo "created a dev token in $token_file"
+  fi
+  chmod 600 "$token_file"
+  digest=$(tr -d '\n' < "$token_file" | sha256sum | cut -d' ' -f1)
+  cat > "$VAR/dev-tokens.yaml" <<YAML
+# Written by scripts/cluster.sh: the digest of var/dev-token, every action on namespace "default".
+tokens:
+  - sha256: "$digest"
+    namespace: default
+    actions: [read, write, delete, list, env]
+YAML
+}
+
 launch() { # launch NAME: start the process in the background unless it runs
   local name=$1 pid java props=()
   pid=$(pid_of "$name")
@@ -104,7 +122,8 @@ launch() { # launch NAME: start the process in the background unless it runs
   mapfile -t props < <(cluster_props)
   props+=(-Dshardvault.process="$(label "$name")")
   if [ "$name" = gateway ]; then
-    props+=(-Dserver.port="$GATEWAY_PORT" -Dshardvault.var-dir="$VAR")
+    ensure_dev_token
+    props+=(-Dserver.port="$GATEWAY_PORT" -Dgateway.tokens-file="$VAR/dev-tokens.yaml")
     # shellcheck disable=SC2086
     nohup "$java" ${JAVA_OPTS:-} "${props[@]}" -jar gateway/target/gateway.jar >> "$(log_file "$name")" 2>&1 &
   else
