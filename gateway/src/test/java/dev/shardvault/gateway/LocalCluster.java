@@ -35,7 +35,7 @@ final class LocalCluster implements AutoCloseable {
     static final String NO_ENV = "no-env-token";
 
     /** Locks left by a vanished coordinator outlive a whole write budget here, to make write conflicts visible. */
-    static final Timeouts TIMEOUTS = new Timeouts(300, 2_000, 1_500, 25, 1_500, 1_500, 1_500, 100, 60_000);
+    static final Timeouts TIMEOUTS = new Timeouts(300, 2_000, 1_500, 25, 1_500, 1_500, 1_500, 100, 60_000, 60_000);
 
     private final Path root;
     private final ClusterConfig cluster;

@@ -21,7 +21,13 @@ public final class VaultMain {
             System.exit(2);
             return;
         }
-        VaultNode node = VaultNode.start(config);
+        // Fault injection for crash tests only: stop dead between a delete's tombstone and its erasure.
+        boolean haltAfterTombstone = Boolean.getBoolean("shardvault.fault.halt-after-tombstone");
+        VaultNode node = VaultNode.start(config, id -> {
+            if (haltAfterTombstone) {
+                Runtime.getRuntime().halt(137);
+            }
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "vault-shutdown"));
         System.out.println("vault node " + config.nodeId() + " up: gateway-facing " + node.uri() + ", peers " + node.peerUri());
     }

@@ -50,14 +50,18 @@ public final class VaultNode implements AutoCloseable {
     private final PeerLink link;
     private final WebServer server;
     private final Thread resolverLoop;
+    private final Thread sweepLoop;
+    private final dev.shardvault.vault.read.Sweeper sweeper;
+    private final ReadCoordinator reader;
     private volatile boolean closed;
 
-    private VaultNode(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure) throws IOException {
+    private VaultNode(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure,
+                      Consumer<dev.shardvault.vault.model.SecretId> afterTombstone) throws IOException {
         this.config = config;
         this.link = link;
         int self = config.nodeId();
         Timeouts timeouts = config.timeouts();
-        this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure);
+        this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure, afterTombstone);
         try {
             InFlight inFlight = new InFlight();
             this.participant = new LocalParticipant(self, store, inFlight);
@@ -67,6 +71,8 @@ public final class VaultNode implements AutoCloseable {
             // Transactions this node coordinated before it stopped were never decided: abort them now.
             resolver.resolveOwn();
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
+            this.reader = reader;
+            this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, reader);
             Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
                     new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
                                              timeouts.writeBudgetMillis()),
@@ -86,7 +92,7 @@ public final class VaultNode implements AutoCloseable {
                                                              .addCheck(this::health, HealthCheckType.READINESS, "vault")
                                                              .build())
                                         .build())
-                    .routing(routing -> routing.register("/internal/v1", new VaultService(coordinator, reader)))
+                    .routing(routing -> routing.register("/internal/v1", new VaultService(coordinator, reader, config.cluster())))
                     .routing(PEER_SOCKET, routing -> routing.register("/peer/v1", new PeerService(participant)))
                     .build()
                     .start();
@@ -95,14 +101,47 @@ public final class VaultNode implements AutoCloseable {
             throw e;
         }
         this.resolverLoop = Thread.ofVirtual().name("in-doubt-resolver-" + self).start(this::resolveLoop);
+        this.sweepLoop = Thread.ofVirtual().name("sweeper-" + self).start(this::sweepLoop);
+    }
+
+    /** Read repairs and tombstones sent by this node as a reader. */
+    public ReadCoordinator.RepairCounts repairCounts() {
+        return reader.repairCounts();
+    }
+
+    /** Runs one sweep now (tests; the background loop runs one every sweep interval). */
+    public int sweepNow() {
+        return sweeper.sweep();
+    }
+
+    private void sweepLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(config.timeouts().sweepIntervalMillis());
+                sweeper.sweep();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "sweep failed; will retry", e);
+            }
+        }
     }
 
     /** Starts a node whose peers are at the addresses in its config. A log failure halts the process. */
     public static VaultNode start(NodeConfig config) throws IOException {
-        VaultNode node = start(config, PeerLink.DIRECT, failure -> {
+        return start(config, id -> { });
+    }
+
+    /**
+     * As {@link #start(NodeConfig)}, with a hook run after a delete's tombstone is durable and before the
+     * shares are erased: crash tests halt the process there to prove that a restart finishes the erasure.
+     */
+    public static VaultNode start(NodeConfig config, Consumer<dev.shardvault.vault.model.SecretId> afterTombstone)
+            throws IOException {
+        VaultNode node = new VaultNode(config, PeerLink.DIRECT, failure -> {
             LOG.log(System.Logger.Level.ERROR, "the log failed; stopping this node so that it restarts from disk", failure);
             Runtime.getRuntime().halt(70);
-        });
+        }, afterTombstone);
         Map<Integer, URI> addresses = new HashMap<>();
         for (NodeAddress node2 : config.cluster().nodes()) {
             addresses.put(node2.id(), node2.peerUri());
@@ -113,7 +152,7 @@ public final class VaultNode implements AutoCloseable {
 
     /** Starts a node that knows no peers yet (see {@link #connect}); for tests on ephemeral ports. */
     public static VaultNode start(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure) throws IOException {
-        return new VaultNode(config, link, onLogFailure);
+        return new VaultNode(config, link, onLogFailure, id -> { });
     }
 
     /** Points this node at its peers' peer sockets (its own entry is ignored: it talks to itself in-process). */
@@ -172,6 +211,7 @@ public final class VaultNode implements AutoCloseable {
     public void close() {
         closed = true;
         resolverLoop.interrupt();
+        sweepLoop.interrupt();
         server.stop();
         try {
             store.close();

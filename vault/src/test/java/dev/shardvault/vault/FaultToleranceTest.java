@@ -95,8 +95,8 @@ class FaultToleranceTest {
         Answer create = cluster.client(1).create("S", "v");
         assertEquals(201, create.status(), create.body().toString());
         cluster.link.healAll();
-        assertEquals("v", cluster.client(2).read("S").value());
         assertEquals(0, cluster.node(2).store().read(S, Selector.LATEST).version(), "node 2 never got its share");
+        assertEquals("v", cluster.client(2).read("S").value());
     }
 
     @Test

@@ -4,14 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.vault.Client.Answer;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +30,27 @@ class ProcessCrashTest {
     private static final int N = 5;
     private static final int KILL_ROUNDS = 5;
 
+    private static final String VAULT_YAML = """
+            vault:
+              log:
+                segment-bytes: 1048576
+                max-record-bytes: 262144
+                preallocate: true
+              timeouts:
+                peer-connect-millis: 200
+                peer-read-millis: 1500
+                prepare-millis: 1000
+                commit-millis: 1000
+                write-budget-millis: 2000
+                read-millis: 1000
+                resolve-interval-millis: 100
+                in-doubt-min-age-millis: 300
+            """;
+
     @TempDir
     Path dir;
 
-    private final Process[] processes = new Process[N + 1];
-    private final int[] ports = new int[N + 1];
+    private NodeProcesses nodes;
 
     /** What clients were told, per name: acknowledged versions and values whose outcome is unknown. */
     private final Map<String, Map<Long, String>> acknowledged = new ConcurrentHashMap<>();
@@ -51,46 +60,44 @@ class ProcessCrashTest {
     void everyAcknowledgedWriteSurvivesRandomSigkills() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        writeConfig();
-        for (int id = 1; id <= N; id++) {
-            start(id);
-        }
-        for (int id = 1; id <= N; id++) {
-            awaitHealthy(id);
-        }
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicInteger writes = new AtomicInteger();
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> load = new ArrayList<>();
-            for (int c = 0; c < 3; c++) {
-                int client = c;
-                load.add(clients.submit(() -> writeLoop(client, running, writes, new Random(seed + client))));
+        nodes = new NodeProcesses(dir, N, VAULT_YAML);
+        try (NodeProcesses cluster = nodes) {
+            for (int id = 1; id <= N; id++) {
+                cluster.start(id);
             }
-            for (int round = 0; round < KILL_ROUNDS; round++) {
-                Thread.sleep(700 + random.nextInt(800));
-                int victim = 1 + random.nextInt(N);
-                processes[victim].destroyForcibly(); // SIGKILL
-                processes[victim].waitFor(10, TimeUnit.SECONDS);
-                Thread.sleep(200 + random.nextInt(500));
-                long restarted = System.nanoTime();
-                start(victim);
-                awaitHealthy(victim);
-                System.out.printf("killed and restarted node %d; healthy after %d ms%n", victim,
-                                  TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
+            for (int id = 1; id <= N; id++) {
+                cluster.awaitHealthy(id);
             }
-            Thread.sleep(500);
-            running.set(false);
-            for (Future<?> future : load) {
-                future.get();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger writes = new AtomicInteger();
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> load = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    int client = c;
+                    load.add(clients.submit(() -> writeLoop(client, running, writes, new Random(seed + client))));
+                }
+                for (int round = 0; round < KILL_ROUNDS; round++) {
+                    Thread.sleep(700 + random.nextInt(800));
+                    int victim = 1 + random.nextInt(N);
+                    nodes.kill(victim); // SIGKILL
+                    Thread.sleep(200 + random.nextInt(500));
+                    long restarted = System.nanoTime();
+                    nodes.start(victim);
+                    nodes.awaitHealthy(victim);
+                    System.out.printf("killed and restarted node %d; healthy after %d ms%n", victim,
+                                      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
+                }
+                Thread.sleep(500);
+                running.set(false);
+                for (Future<?> future : load) {
+                    future.get();
+                }
             }
-        }
-        System.out.printf("%d acknowledged writes over %d names, %d with an unknown outcome (seed %d)%n", writes.get(),
-                          acknowledged.size(), uncertain.values().stream().mapToInt(Set::size).sum(), seed);
-        assertTrue(writes.get() > 50, "too few writes to mean anything: " + writes.get() + " (seed " + seed + ")");
-        Thread.sleep(1_500); // in-doubt transactions resolve in the background
-        verify(seed);
-        for (int id = 1; id <= N; id++) {
-            processes[id].destroyForcibly();
+            System.out.printf("%d acknowledged writes over %d names, %d with an unknown outcome (seed %d)%n", writes.get(),
+                              acknowledged.size(), uncertain.values().stream().mapToInt(Set::size).sum(), seed);
+            assertTrue(writes.get() > 50, "too few writes to mean anything: " + writes.get() + " (seed " + seed + ")");
+            Thread.sleep(1_500); // in-doubt transactions resolve in the background
+            verify(seed);
         }
     }
 
@@ -104,7 +111,7 @@ class ProcessCrashTest {
             int node = 1 + random.nextInt(N);
             Answer answer;
             try {
-                Client target = new Client(URI.create("http://127.0.0.1:" + ports[node]));
+                Client target = nodes.client(node);
                 answer = create ? target.create(name, value) : target.update(name, value);
             } catch (RuntimeException e) {
                 uncertain.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(value);
@@ -130,7 +137,7 @@ class ProcessCrashTest {
 
     private void verify(long seed) {
         assertTrue(!acknowledged.isEmpty());
-        Client reader = new Client(URI.create("http://127.0.0.1:" + ports[1]));
+        Client reader = nodes.client(1);
         for (Map.Entry<String, Map<Long, String>> entry : acknowledged.entrySet()) {
             String name = entry.getKey();
             Answer history = withRetries(() -> reader.history(name));
@@ -182,75 +189,7 @@ class ProcessCrashTest {
 
     private void dumpLogs() {
         for (int id = 1; id <= N; id++) {
-            try {
-                System.out.println("---- node " + id + " ----\n" + Files.readString(dir.resolve("node-" + id + ".out")));
-            } catch (IOException e) {
-                System.out.println("no log for node " + id);
-            }
-        }
-    }
-
-    private void writeConfig() throws IOException {
-        StringBuilder nodes = new StringBuilder();
-        for (int id = 1; id <= N; id++) {
-            ports[id] = freePort();
-            nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
-                 .append("\n      peer-port: ").append(freePort()).append('\n');
-        }
-        Files.writeString(dir.resolve("cluster.yaml"),
-                          "cluster:\n  n: 5\n  k: 3\n  write-quorum: 3\n  delete-quorum: 3\n  repair-trigger-buffer: 1\n  nodes:\n"
-                          + nodes);
-        Files.writeString(dir.resolve("vault.yaml"), """
-                vault:
-                  log:
-                    segment-bytes: 1048576
-                    max-record-bytes: 262144
-                    preallocate: true
-                  timeouts:
-                    peer-connect-millis: 200
-                    peer-read-millis: 1500
-                    prepare-millis: 1000
-                    commit-millis: 1000
-                    write-budget-millis: 2000
-                    read-millis: 1000
-                    resolve-interval-millis: 100
-                    in-doubt-min-age-millis: 300
-                """);
-    }
-
-    private void start(int id) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        List<String> command = List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id, "-Dvault.data-dir=" + dir.resolve("node-" + id),
-                VaultMain.class.getName());
-        Path log = dir.resolve("node-" + id + ".out");
-        processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    }
-
-    private void awaitHealthy(int id) throws Exception {
-        WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + ports[id]).connectTimeout(Duration.ofMillis(200)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!processes[id].isAlive()) {
-                throw new AssertionError("node " + id + " died at start: " + Files.readString(dir.resolve("node-" + id + ".out")));
-            }
-            try (HttpClientResponse response = client.get("/observe/health").request()) {
-                if (response.status().code() == 200) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("node " + id + " not healthy within 60 s");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+            System.out.println("---- node " + id + " ----\n" + nodes.log(id));
         }
     }
 }

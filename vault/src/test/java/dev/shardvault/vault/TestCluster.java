@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class TestCluster implements AutoCloseable {
 
     /** Short limits so that failure tests finish quickly. */
-    static final Timeouts FAST = new Timeouts(200, 1_000, 1_000, 25, 1_000, 1_500, 1_000, 50, 300);
+    static final Timeouts FAST = new Timeouts(200, 1_000, 1_000, 25, 1_000, 1_500, 1_000, 50, 300, 60_000);
     static final LogOptions SMALL_LOG = LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(2 << 20);
 
     final FaultyLink link = new FaultyLink();

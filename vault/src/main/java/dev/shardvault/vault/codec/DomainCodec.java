@@ -15,7 +15,9 @@ public final class DomainCodec {
     public static final int MAX_NAME_BYTES = 256;
 
     private static final int OP_PUT = 1;
+    private static final int OP_REMOVE = 2;
     private static final int OUTCOME_APPLIED = 1;
+    private static final int OUTCOME_REMOVED = 2;
     private static final int VIEW_ABSENT = 0;
     private static final int VIEW_LIVE = 1;
     private static final int VIEW_DELETED = 2;
@@ -60,11 +62,18 @@ public final class DomainCodec {
                 writeId(out, put.id());
                 out.u8(put.kind().ordinal()).i64(put.expectedVersion()).bytes(put.shareView());
             }
+            case Op.Remove remove -> {
+                out.u8(OP_REMOVE);
+                writeId(out, remove.id());
+            }
         }
     }
 
     public static Op readOp(BinaryReader in) {
         int kind = in.u8();
+        if (kind == OP_REMOVE) {
+            return new Op.Remove(readId(in));
+        }
         if (kind != OP_PUT) {
             throw new MalformedException("unknown op kind " + kind);
         }
@@ -83,15 +92,21 @@ public final class DomainCodec {
                 writeId(out, applied.id());
                 out.i64(applied.incarnation()).i64(applied.version()).i64(applied.validFromMillis());
             }
+            case Outcome.Removed removed -> {
+                out.u8(OUTCOME_REMOVED);
+                writeId(out, removed.id());
+                out.i64(removed.incarnation()).i64(removed.deletedAtMillis());
+            }
         }
     }
 
     public static Outcome readOutcome(BinaryReader in) {
         int kind = in.u8();
-        if (kind != OUTCOME_APPLIED) {
-            throw new MalformedException("unknown outcome kind " + kind);
-        }
-        return new Outcome.Applied(readId(in), in.i64(), in.i64(), in.i64());
+        return switch (kind) {
+            case OUTCOME_APPLIED -> new Outcome.Applied(readId(in), in.i64(), in.i64(), in.i64());
+            case OUTCOME_REMOVED -> new Outcome.Removed(readId(in), in.i64(), in.i64());
+            default -> throw new MalformedException("unknown outcome kind " + kind);
+        };
     }
 
     public static void writeView(BinaryWriter out, SecretView view) {

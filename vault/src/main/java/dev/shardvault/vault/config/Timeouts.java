@@ -14,16 +14,18 @@ import io.helidon.config.Config;
  * @param readMillis             gathering shares for one read
  * @param resolveIntervalMillis  how often in-doubt transactions are retried in the background
  * @param inDoubtMinAgeMillis    how old a prepare must be before the background resolver asks about it
+ * @param sweepIntervalMillis    how often this node compares its secrets with its peers' (missed deletes,
+ *                               missed versions)
  */
 public record Timeouts(long peerConnectMillis, long peerReadMillis, long prepareMillis, long graceMillis,
                        long commitMillis, long writeBudgetMillis, long readMillis, long resolveIntervalMillis,
-                       long inDoubtMinAgeMillis) {
+                       long inDoubtMinAgeMillis, long sweepIntervalMillis) {
 
-    public static final Timeouts DEFAULT = new Timeouts(500, 3_000, 2_000, 25, 2_000, 5_000, 2_000, 250, 1_000);
+    public static final Timeouts DEFAULT = new Timeouts(500, 3_000, 2_000, 25, 2_000, 5_000, 2_000, 250, 1_000, 30_000);
 
     public Timeouts {
         for (long value : new long[] {peerConnectMillis, peerReadMillis, prepareMillis, commitMillis, writeBudgetMillis,
-                                      readMillis, resolveIntervalMillis}) {
+                                      readMillis, resolveIntervalMillis, sweepIntervalMillis}) {
             if (value <= 0) {
                 throw new InvalidConfigException("vault.timeouts: every timeout must be > 0 ms");
             }
@@ -43,6 +45,7 @@ public record Timeouts(long peerConnectMillis, long peerReadMillis, long prepare
                             config.get("write-budget-millis").asLong().orElse(d.writeBudgetMillis),
                             config.get("read-millis").asLong().orElse(d.readMillis),
                             config.get("resolve-interval-millis").asLong().orElse(d.resolveIntervalMillis),
-                            config.get("in-doubt-min-age-millis").asLong().orElse(d.inDoubtMinAgeMillis));
+                            config.get("in-doubt-min-age-millis").asLong().orElse(d.inDoubtMinAgeMillis),
+                            config.get("sweep-interval-millis").asLong().orElse(d.sweepIntervalMillis));
     }
 }

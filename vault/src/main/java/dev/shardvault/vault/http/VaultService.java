@@ -49,10 +49,12 @@ public final class VaultService implements HttpService {
 
     private final Coordinator coordinator;
     private final ReadCoordinator reader;
+    private final dev.shardvault.vault.config.ClusterConfig cluster;
 
-    public VaultService(Coordinator coordinator, ReadCoordinator reader) {
+    public VaultService(Coordinator coordinator, ReadCoordinator reader, dev.shardvault.vault.config.ClusterConfig cluster) {
         this.coordinator = coordinator;
         this.reader = reader;
+        this.cluster = cluster;
     }
 
     @Override
@@ -62,7 +64,8 @@ public final class VaultService implements HttpService {
              .get("/secrets/{namespace}/{name}/versions", this::history)
              .get("/secrets/{namespace}/{name}", this::read)
              .get("/secrets/{namespace}", this::list)
-             .post("/batches/{namespace}", this::batch);
+             .post("/batches/{namespace}", this::batch)
+             .post("/deletions/{namespace}/{name}", this::delete);
     }
 
     /** A request that cannot be served as sent: answered with a 400 or 413 problem. */
@@ -162,11 +165,29 @@ public final class VaultService implements HttpService {
         });
     }
 
+    private void delete(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            String namespace = namespace(rq);
+            SecretId id = id(namespace, rq.path().pathParameters().get("name"));
+            JsonObject body = json(rq);
+            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                    time(body, "requestTime"), List.of(new Coordinator.Remove(id))));
+            if (result instanceof WriteResult.Committed committed) {
+                sendJson(rs, Status.OK_200, Json.createObjectBuilder()
+                        .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())
+                        .add("nodes", cluster.n()).add("threshold", cluster.k()).add("required", cluster.deleteQuorum()).build());
+            } else {
+                respondWrite(rs, result, Status.OK_200);
+            }
+        });
+    }
+
     private static void respondWrite(ServerResponse res, WriteResult result, Status success) {
         switch (result) {
             case WriteResult.Committed committed -> {
                 JsonArrayBuilder outcomes = Json.createArrayBuilder();
-                for (Outcome.Applied applied : committed.outcomes()) {
+                for (Outcome outcome : committed.outcomes()) {
+                    Outcome.Applied applied = (Outcome.Applied) outcome;
                     outcomes.add(Json.createObjectBuilder()
                                          .add("name", applied.id().name())
                                          .add("version", applied.version())
@@ -174,7 +195,7 @@ public final class VaultService implements HttpService {
                 }
                 JsonObjectBuilder body = Json.createObjectBuilder().add("outcomes", outcomes).add("holders", committed.holders());
                 if (committed.outcomes().size() == 1) {
-                    Outcome.Applied only = committed.outcomes().getFirst();
+                    Outcome.Applied only = (Outcome.Applied) committed.outcomes().getFirst();
                     body.add("name", only.id().name()).add("version", only.version())
                         .add("validFrom", Times.format(only.validFromMillis()));
                 }

@@ -9,6 +9,10 @@ public sealed interface Op {
 
     SecretId id();
 
+    /** Delete the secret: every version of its current incarnation. Carries no share. */
+    record Remove(SecretId id) implements Op {
+    }
+
     /** Create (the secret must not exist) or update (it must exist, at {@code expectedVersion} if >= 0). */
     record Put(SecretId id, Kind kind, long expectedVersion, byte[] share) implements Op {
 

@@ -8,4 +8,8 @@ public sealed interface Outcome {
     /** A put became {@code version} of {@code incarnation}, valid from {@code validFromMillis}. */
     record Applied(SecretId id, long incarnation, long version, long validFromMillis) implements Outcome {
     }
+
+    /** A remove ended {@code incarnation} at {@code deletedAtMillis}: a tombstone. */
+    record Removed(SecretId id, long incarnation, long deletedAtMillis) implements Outcome {
+    }
 }

@@ -82,6 +82,17 @@ public final class HttpPeer implements Peer {
         return call("/list", WireCodec.listRequest(namespace, after, limit), WireCodec::listReply);
     }
 
+    @Override
+    public dev.shardvault.vault.store.ShardStore.RepairOutcome repair(dev.shardvault.vault.protocol.Messages.RepairRequest request)
+            throws PeerUnavailableException {
+        return call("/repair", WireCodec.repairRequest(request), WireCodec::repairOutcome);
+    }
+
+    @Override
+    public boolean tombstone(dev.shardvault.vault.protocol.Messages.TombstoneRequest request) throws PeerUnavailableException {
+        return call("/tombstone", WireCodec.tombstoneRequest(request), WireCodec::bool);
+    }
+
     private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
         link.beforeSend(self, id, route, body);
         try (HttpClientResponse response = client.post(BASE + route)

@@ -39,7 +39,11 @@ public final class PeerService implements HttpService {
              .post("/list", (req, res) -> handle(req, res, body -> {
                  WireCodec.ListRequest list = WireCodec.listRequest(body);
                  return WireCodec.listReply(local.list(list.namespace(), list.after(), list.limit()));
-             }));
+             }))
+             .post("/repair", (req, res) -> handle(req, res, body ->
+                        WireCodec.repairOutcome(local.repair(WireCodec.repairRequest(body)))))
+             .post("/tombstone", (req, res) -> handle(req, res, body ->
+                        WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body)))));
     }
 
     private interface Handler {

@@ -1,6 +1,7 @@
 package dev.shardvault.vault.protocol;
 
 import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.SecretView;
 import dev.shardvault.vault.model.TxnId;
 import dev.shardvault.vault.store.Journal;
@@ -62,6 +63,18 @@ public final class Messages {
         /** This node coordinates it and has not decided yet. */
         record InProgress() implements TxnStatus {
         }
+    }
+
+    /** A share of an existing version, rebuilt by a reader for a node that lacks it. */
+    public record RepairRequest(SecretId id, long incarnation, long version, long validFromMillis, byte[] share) {
+        @Override
+        public String toString() {
+            return "RepairRequest[" + id + ", inc " + incarnation + ", v" + version + "]";
+        }
+    }
+
+    /** A delete a node missed, as another node's view shows it. */
+    public record TombstoneRequest(SecretId id, long incarnation, long deletedAtMillis) {
     }
 
     public record HistoryReply(SecretView view, List<VersionMeta> versions) {

@@ -11,6 +11,7 @@ import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShareState;
+import dev.shardvault.vault.store.ShardStore;
 
 /**
  * One vault node as another sees it. Every call may throw {@link PeerUnavailableException}: the caller
@@ -31,4 +32,10 @@ public interface Peer {
     HistoryReply history(SecretId id) throws PeerUnavailableException;
 
     ListReply list(String namespace, String after, int limit) throws PeerUnavailableException;
+
+    /** Stores a repaired share if that version is still live history here; says what happened. */
+    ShardStore.RepairOutcome repair(Messages.RepairRequest request) throws PeerUnavailableException;
+
+    /** Applies a missed delete (and erases); false if the name was busy and it should be retried. */
+    boolean tombstone(Messages.TombstoneRequest request) throws PeerUnavailableException;
 }

@@ -313,6 +313,57 @@ public final class WireCodec {
         });
     }
 
+    // ---- repair and tombstones ----
+
+    public static byte[] repairRequest(Messages.RepairRequest request) {
+        BinaryWriter out = new BinaryWriter(64 + request.share().length);
+        out.u8(VERSION);
+        DomainCodec.writeId(out, request.id());
+        out.i64(request.incarnation()).i64(request.version()).i64(request.validFromMillis()).bytes(request.share());
+        byte[] bytes = out.toByteArray();
+        out.wipe();
+        return bytes;
+    }
+
+    public static Messages.RepairRequest repairRequest(byte[] body) {
+        return read(body, in -> new Messages.RepairRequest(DomainCodec.readId(in), in.i64(), in.i64(), in.i64(),
+                                                           in.bytes(DomainCodec.MAX_SHARE_BYTES)));
+    }
+
+    public static byte[] repairOutcome(dev.shardvault.vault.store.ShardStore.RepairOutcome outcome) {
+        return write(out -> out.u8(outcome.ordinal()));
+    }
+
+    public static dev.shardvault.vault.store.ShardStore.RepairOutcome repairOutcome(byte[] body) {
+        return read(body, in -> {
+            int ordinal = in.u8();
+            var values = dev.shardvault.vault.store.ShardStore.RepairOutcome.values();
+            if (ordinal >= values.length) {
+                throw new MalformedException("unknown repair outcome " + ordinal);
+            }
+            return values[ordinal];
+        });
+    }
+
+    public static byte[] tombstoneRequest(Messages.TombstoneRequest request) {
+        return write(out -> {
+            DomainCodec.writeId(out, request.id());
+            out.i64(request.incarnation()).i64(request.deletedAtMillis());
+        });
+    }
+
+    public static Messages.TombstoneRequest tombstoneRequest(byte[] body) {
+        return read(body, in -> new Messages.TombstoneRequest(DomainCodec.readId(in), in.i64(), in.i64()));
+    }
+
+    public static byte[] bool(boolean value) {
+        return write(out -> out.bool(value));
+    }
+
+    public static boolean bool(byte[] body) {
+        return read(body, BinaryReader::bool);
+    }
+
     // ---- shared pieces ----
 
     private static void writeCommitted(BinaryWriter out, Journal.Committed committed) {

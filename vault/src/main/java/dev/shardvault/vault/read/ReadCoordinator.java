@@ -5,6 +5,7 @@ import dev.shardvault.vault.model.SealedValue;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.SecretView;
 import dev.shardvault.vault.protocol.FanOut;
+import dev.shardvault.vault.protocol.Messages;
 import dev.shardvault.vault.protocol.Messages.HistoryReply;
 import dev.shardvault.vault.protocol.Messages.ListReply;
 import dev.shardvault.vault.protocol.Peers;
@@ -73,6 +74,9 @@ public final class ReadCoordinator {
     private final ClusterConfig cluster;
     private final Peers peers;
     private final long timeoutNanos;
+    private final java.util.concurrent.atomic.AtomicLong repairsSent = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong repairsStored = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong tombstonesSent = new java.util.concurrent.atomic.AtomicLong();
 
     public ReadCoordinator(ClusterConfig cluster, Peers peers, long timeoutMillis) {
         this.cluster = cluster;
@@ -80,14 +84,33 @@ public final class ReadCoordinator {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
+    /** Repair messages sent, repairs a node stored, tombstones sent to nodes that missed a delete. */
+    public record RepairCounts(long repairsSent, long repairsStored, long tombstonesSent) {
+    }
+
+    public RepairCounts repairCounts() {
+        return new RepairCounts(repairsSent.get(), repairsStored.get(), tombstonesSent.get());
+    }
+
     private int majority() {
         return cluster.n() / 2 + 1;
     }
 
     public ReadResult read(SecretId id, Selector selector) {
+        return read(id, selector, false);
+    }
+
+    /**
+     * A read; a latest read that found between k and k + repairTriggerBuffer shares of the newest version
+     * (or any latest read, with {@code forceRepair}) restores the share of every node that answered without
+     * it — of that same version, evaluated from the rebuilt polynomial. Repairs and tombstones for nodes that
+     * missed a delete are sent without waiting: they never fail or slow the read.
+     */
+    public ReadResult read(SecretId id, Selector selector, boolean forceRepair) {
         FanOut<ShareState> fanOut = FanOut.start(peers.all(), peer -> peer.read(id, selector));
         long deadline = System.nanoTime() + timeoutNanos;
         Map<Integer, ShareState> answers = new HashMap<>();
+        RepairPlan[] plan = new RepairPlan[1];
         FanOut.Reply<ShareState> reply;
         ReadResult result = null;
         while ((reply = fanOut.next(deadline)) != null) {
@@ -95,7 +118,7 @@ public final class ReadCoordinator {
                 answers.put(reply.node(), reply.value());
             }
             if (answers.size() >= majority()) {
-                result = decide(answers, selector, fanOut.allReceived());
+                result = decide(id, answers, selector, fanOut.allReceived(), forceRepair, plan);
                 if (result != null) {
                     break;
                 }
@@ -106,7 +129,15 @@ public final class ReadCoordinator {
             return new ReadResult.QuorumUnavailable(answers.size(), majority());
         }
         if (result == null) {
-            result = decide(answers, selector, true);
+            result = decide(id, answers, selector, true, forceRepair, plan);
+        }
+        if (plan[0] != null) {
+            RepairPlan repair = plan[0];
+            Map<Integer, SecretView> answered = new HashMap<>();
+            answers.forEach((node, state) -> answered.put(node, state.view()));
+            long lateDeadline = deadline;
+            // Off the read's path: repair who answered without the share, then who answers late.
+            Thread.ofVirtual().name("read-repair").start(() -> repair.run(answered, fanOut, lateDeadline));
         }
         wipe(answers);
         return result;
@@ -116,8 +147,12 @@ public final class ReadCoordinator {
      * The answer from what a majority said, or null if more answers could still help (fewer than k shares of
      * the newest version so far and not everyone has answered).
      */
-    private ReadResult decide(Map<Integer, ShareState> answers, Selector selector, boolean final_) {
+    private ReadResult decide(SecretId id, Map<Integer, ShareState> answers, Selector selector, boolean final_,
+                              boolean forceRepair, RepairPlan[] plan) {
         SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
+        if (freshest instanceof SecretView.Deleted deleted) {
+            spreadTombstone(id, deleted, answers);
+        }
         if (!(freshest instanceof SecretView.Live live)) {
             return new ReadResult.NotFound();
         }
@@ -149,9 +184,22 @@ public final class ReadCoordinator {
             }
             return new ReadResult.InsufficientShards(holders.size(), cluster.k());
         }
-        byte[] value = rebuild(xs, holders);
+        int[] window = new int[1];
+        byte[] value = rebuild(xs, holders, window);
         if (value == null) {
             return final_ ? new ReadResult.InsufficientShards(0, cluster.k()) : null;
+        }
+        if (selector instanceof Selector.Latest
+            && (forceRepair || holders.size() <= cluster.k() + cluster.repairTriggerBuffer())) {
+            int k = cluster.k();
+            int[] points = new int[k];
+            byte[][] shares = new byte[k][];
+            for (int i = 0; i < k; i++) {
+                points[i] = xs.get(window[0] + i);
+                shares[i] = holders.get(window[0] + i).share().clone();
+            }
+            plan[0] = new RepairPlan(id, live.incarnation(), target, holders.getFirst().validFromMillis(), points, shares,
+                                     java.util.Set.copyOf(xs));
         }
         long validFrom = holders.getFirst().validFromMillis();
         long validTo = -1;
@@ -165,9 +213,10 @@ public final class ReadCoordinator {
      * Combines k shares; if the digest does not match (a damaged share), tries each other window of k among
      * the holders before giving up. Returns null if no window yields a value.
      */
-    private byte[] rebuild(List<Integer> xs, List<ShareState> holders) {
+    private byte[] rebuild(List<Integer> xs, List<ShareState> holders, int[] window) {
         int k = cluster.k();
         for (int start = 0; start + k <= holders.size(); start++) {
+            window[0] = start;
             int[] points = new int[k];
             byte[][] shares = new byte[k][];
             for (int i = 0; i < k; i++) {
@@ -182,6 +231,89 @@ public final class ReadCoordinator {
             }
         }
         return null;
+    }
+
+    /**
+     * Restores, on each node that answers without a share of {@code version}, its share evaluated at its x
+     * from the k shares that rebuilt the value: the same polynomial, so old and restored shares combine.
+     */
+    private final class RepairPlan {
+        private final SecretId id;
+        private final long incarnation;
+        private final long version;
+        private final long validFromMillis;
+        private final int[] points;
+        private final byte[][] shares;
+        private final java.util.Set<Integer> holders;
+
+        RepairPlan(SecretId id, long incarnation, long version, long validFromMillis, int[] points, byte[][] shares,
+                   java.util.Set<Integer> holders) {
+            this.id = id;
+            this.incarnation = incarnation;
+            this.version = version;
+            this.validFromMillis = validFromMillis;
+            this.points = points;
+            this.shares = shares;
+            this.holders = holders;
+        }
+
+        void run(Map<Integer, SecretView> answered, FanOut<ShareState> late, long deadline) {
+            try {
+                answered.forEach(this::repairIfLacking);
+                FanOut.Reply<ShareState> reply;
+                while ((reply = late.next(deadline)) != null) {
+                    if (reply.ok()) {
+                        ShareState state = reply.value();
+                        boolean holds = state.share() != null && state.version() == version
+                                        && state.view().incarnation() == incarnation;
+                        if (state.share() != null) {
+                            Arrays.fill(state.share(), (byte) 0);
+                        }
+                        if (!holds) {
+                            repairIfLacking(reply.node(), state.view());
+                        }
+                    }
+                }
+            } finally {
+                for (byte[] share : shares) {
+                    Arrays.fill(share, (byte) 0);
+                }
+            }
+        }
+
+        private void repairIfLacking(int node, SecretView view) {
+            boolean deletedThere = view instanceof SecretView.Deleted d && d.incarnation() >= incarnation;
+            if (holders.contains(node) || deletedThere || view.incarnation() > incarnation) {
+                return;
+            }
+            byte[] share = Shamir.evaluateAt(points, shares, node);
+            repairsSent.incrementAndGet();
+            try {
+                if (peers.get(node).repair(new Messages.RepairRequest(id, incarnation, version, validFromMillis, share))
+                    == dev.shardvault.vault.store.ShardStore.RepairOutcome.STORED) {
+                    repairsStored.incrementAndGet();
+                }
+            } catch (dev.shardvault.vault.protocol.PeerUnavailableException e) {
+                // best effort: the next read or the sweep tries again
+            } finally {
+                Arrays.fill(share, (byte) 0);
+            }
+        }
+    }
+
+    /** Tells nodes whose view is an older state than a delete about the delete. */
+    private void spreadTombstone(SecretId id, SecretView.Deleted deleted, Map<Integer, ShareState> answers) {
+        List<dev.shardvault.vault.protocol.Peer> behind = new ArrayList<>();
+        for (Map.Entry<Integer, ShareState> answer : answers.entrySet()) {
+            if (answer.getValue().view().compareTo(deleted) < 0) {
+                behind.add(peers.get(answer.getKey()));
+            }
+        }
+        if (!behind.isEmpty()) {
+            tombstonesSent.addAndGet(behind.size());
+            Messages.TombstoneRequest request = new Messages.TombstoneRequest(id, deleted.incarnation(), deleted.deletedAtMillis());
+            FanOut.start(behind, peer -> peer.tombstone(request));
+        }
     }
 
     private static void wipe(Map<Integer, ShareState> answers) {

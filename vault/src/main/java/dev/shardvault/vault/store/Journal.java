@@ -19,11 +19,14 @@ import java.util.List;
  *
  * <pre>
  * PREPARE  v | txn(24) | coordinator u32 | opIndex u32 | opCount u32 | op
- *          op = kind u8 (1 put) | namespace str | name str | putKind u8 (0 create, 1 update)
- *               | expectedVersion i64 | share bytes        (str, bytes = u32 length + bytes)
+ *          op = 1 (put) | namespace str | name str | putKind u8 (0 create, 1 update) | expectedVersion i64 | share bytes
+ *             | 2 (remove) | namespace str | name str                 (str, bytes = u32 length + bytes)
  * COMMIT   v | txn(24) | outcomeCount u32 | outcome*
- *          outcome = kind u8 (1 applied) | namespace str | name str | incarnation i64 | version i64 | validFromMillis i64
+ *          outcome = 1 (applied) | namespace str | name str | incarnation i64 | version i64 | validFromMillis i64
+ *                  | 2 (removed) | namespace str | name str | incarnation i64 | deletedAtMillis i64
  * ABORT    v | txn(24)
+ * DELETE   v | namespace str | name str | incarnation i64 | deletedAtMillis i64       (a tombstone learned from a peer)
+ * REPAIR   v | namespace str | name str | incarnation i64 | version i64 | validFromMillis i64 | share bytes
  * </pre>
  * One PREPARE record per operation, so that deleting one secret of a batch erases only its own share.
  */
@@ -37,15 +40,47 @@ public final class Journal {
 
     /** A decoded payload. */
     public sealed interface Entry {
+    }
+
+    /** An entry of a two-phase-commit transaction. */
+    public sealed interface TxnEntry extends Entry {
         TxnId txn();
     }
 
+    /** A tombstone this node learned from a peer (a delete it missed). */
+    public record Tombstoned(SecretId id, long incarnation, long deletedAtMillis) implements Entry {
+    }
+
+    /** A share of an existing version, restored by read repair: it never makes a new version. */
+    public record Repaired(SecretId id, long incarnation, long version, long validFromMillis, byte[] share) implements Entry {
+        public Repaired {
+            share = share.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Repaired that && id.equals(that.id) && incarnation == that.incarnation
+                   && version == that.version && validFromMillis == that.validFromMillis
+                   && java.util.Arrays.equals(share, that.share);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(id, incarnation, version);
+        }
+
+        @Override
+        public String toString() {
+            return "Repaired[" + id + ", inc " + incarnation + ", v" + version + ", share=<" + share.length + " bytes>]";
+        }
+    }
+
     /** This node's share of operation {@code opIndex} of {@code opCount} in a transaction. */
-    public record Prepared(TxnId txn, int coordinator, int opIndex, int opCount, Op op) implements Entry {
+    public record Prepared(TxnId txn, int coordinator, int opIndex, int opCount, Op op) implements TxnEntry {
     }
 
     /** The decision to commit, with what it decided for every operation. */
-    public record Committed(TxnId txn, List<Outcome> outcomes) implements Entry {
+    public record Committed(TxnId txn, List<Outcome> outcomes) implements TxnEntry {
         public Committed {
             outcomes = List.copyOf(outcomes);
         }
@@ -56,25 +91,39 @@ public final class Journal {
     }
 
     /** The decision (or a refusal) to abort. */
-    public record Aborted(TxnId txn) implements Entry {
+    public record Aborted(TxnId txn) implements TxnEntry {
     }
 
     public static LogRecord encode(Entry entry) {
         BinaryWriter out = new BinaryWriter(128);
         out.u8(FORMAT);
-        DomainCodec.writeTxn(out, entry.txn());
         RecordType type = switch (entry) {
             case Prepared prepared -> {
+                DomainCodec.writeTxn(out, prepared.txn());
                 out.i32(prepared.coordinator()).i32(prepared.opIndex()).i32(prepared.opCount());
                 DomainCodec.writeOp(out, prepared.op());
                 yield RecordType.PREPARE;
             }
             case Committed committed -> {
+                DomainCodec.writeTxn(out, committed.txn());
                 out.i32(committed.outcomes().size());
                 committed.outcomes().forEach(outcome -> DomainCodec.writeOutcome(out, outcome));
                 yield RecordType.COMMIT;
             }
-            case Aborted aborted -> RecordType.ABORT;
+            case Aborted aborted -> {
+                DomainCodec.writeTxn(out, aborted.txn());
+                yield RecordType.ABORT;
+            }
+            case Tombstoned tombstoned -> {
+                DomainCodec.writeId(out, tombstoned.id());
+                out.i64(tombstoned.incarnation()).i64(tombstoned.deletedAtMillis());
+                yield RecordType.DELETE;
+            }
+            case Repaired repaired -> {
+                DomainCodec.writeId(out, repaired.id());
+                out.i64(repaired.incarnation()).i64(repaired.version()).i64(repaired.validFromMillis()).bytes(repaired.share);
+                yield RecordType.REPAIR;
+            }
         };
         LogRecord record = new LogRecord(type, out.toByteArray());
         out.wipe();
@@ -87,9 +136,9 @@ public final class Journal {
         if (format != FORMAT) {
             throw new MalformedException("unknown " + record.type() + " payload format " + format);
         }
-        TxnId txn = DomainCodec.readTxn(in);
         Entry entry = switch (record.type()) {
             case PREPARE -> {
+                TxnId txn = DomainCodec.readTxn(in);
                 int coordinator = in.i32();
                 int opIndex = in.i32();
                 int opCount = in.i32();
@@ -99,6 +148,7 @@ public final class Journal {
                 yield new Prepared(txn, coordinator, opIndex, opCount, DomainCodec.readOp(in));
             }
             case COMMIT -> {
+                TxnId txn = DomainCodec.readTxn(in);
                 int count = in.count(MAX_OPS, 1);
                 List<Outcome> outcomes = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
@@ -106,10 +156,20 @@ public final class Journal {
                 }
                 yield new Committed(txn, outcomes);
             }
-            case ABORT -> new Aborted(txn);
-            default -> throw new MalformedException("record type " + record.type() + " is not written by this version");
+            case ABORT -> new Aborted(DomainCodec.readTxn(in));
+            case DELETE -> new Tombstoned(DomainCodec.readId(in), in.i64(), in.i64());
+            case REPAIR -> new Repaired(DomainCodec.readId(in), in.i64(), in.i64(), in.i64(), in.bytes(DomainCodec.MAX_SHARE_BYTES));
         };
         in.end();
         return entry;
+    }
+
+    /** The secret whose share this record carries, or null (records without a share). */
+    static SecretId shareOwner(Entry entry) {
+        return switch (entry) {
+            case Prepared prepared when prepared.op() instanceof Op.Put put -> put.id();
+            case Repaired repaired -> repaired.id();
+            default -> null;
+        };
     }
 }

@@ -15,6 +15,8 @@ import dev.shardvault.vault.store.Journal.Aborted;
 import dev.shardvault.vault.store.Journal.Committed;
 import dev.shardvault.vault.store.Journal.Entry;
 import dev.shardvault.vault.store.Journal.Prepared;
+import dev.shardvault.vault.store.Journal.Repaired;
+import dev.shardvault.vault.store.Journal.Tombstoned;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +29,7 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * This node's shares and its knowledge of every secret and transaction. Every change is appended to the log
@@ -43,7 +46,7 @@ public final class ShardStore implements AutoCloseable {
 
     private final int nodeId;
     private final RecordLog log;
-    private final java.util.function.Consumer<IOException> onLogFailure;
+    private final Consumer<IOException> onLogFailure;
     private final Object monitor = new Object();
 
     // Guarded by monitor.
@@ -53,6 +56,13 @@ public final class ShardStore implements AutoCloseable {
     private final Map<TxnId, TxnState> decided = new HashMap<>();
     private final Map<RequestId, Committed> committedRequests = new HashMap<>();
     private long orphanDecisions;
+    /** Replay only: secrets whose share records were seen, and tombstones that followed them. */
+    private final Set<SecretId> replayedShares = new HashSet<>();
+    private final Map<SecretId, Long> unfinishedErasures = new HashMap<>();
+    private final Consumer<SecretId> afterTombstone;
+
+    /** Holds a name while this node changes it on its own (a learned tombstone, a repair): prepares vote no. */
+    private static final TxnId MAINTENANCE = new TxnId(new RequestId(0, 0), 0);
 
     /** One secret on this node. */
     private static final class Secret {
@@ -83,11 +93,13 @@ public final class ShardStore implements AutoCloseable {
     public record InDoubt(TxnId txn, int coordinator, long preparedAtNanos, List<SecretId> ids) {
     }
 
-    private ShardStore(int nodeId, Path dir, LogOptions options, java.util.function.Consumer<IOException> onLogFailure)
-            throws IOException {
+    private ShardStore(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure,
+                       Consumer<SecretId> afterTombstone) throws IOException {
         this.nodeId = nodeId;
         this.onLogFailure = onLogFailure;
+        this.afterTombstone = afterTombstone;
         this.log = RecordLog.open(dir, options, this::replay);
+        Map<SecretId, Long> erasures;
         synchronized (monitor) {
             for (Pending txn : pending.values()) {
                 for (Op op : txn.ops) {
@@ -96,6 +108,15 @@ public final class ShardStore implements AutoCloseable {
                     }
                 }
             }
+            erasures = Map.copyOf(unfinishedErasures);
+            unfinishedErasures.clear();
+            replayedShares.clear();
+        }
+        if (!erasures.isEmpty()) {
+            // A tombstone is durable but the node stopped before its shares were erased: finish now.
+            LOG.log(System.Logger.Level.INFO, "finishing the erasure of {0} deleted secret(s) interrupted by a stop",
+                    erasures.size());
+            eraseShares(erasures);
         }
     }
 
@@ -103,9 +124,18 @@ public final class ShardStore implements AutoCloseable {
      * Opens the node's log and replays it. {@code onLogFailure} is called once the log can no longer make
      * appends durable: the node must stop, since memory may now be ahead of disk.
      */
-    public static ShardStore open(int nodeId, Path dir, LogOptions options, java.util.function.Consumer<IOException> onLogFailure)
+    public static ShardStore open(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure)
             throws IOException {
-        return new ShardStore(nodeId, dir, options, onLogFailure);
+        return new ShardStore(nodeId, dir, options, onLogFailure, id -> { });
+    }
+
+    /**
+     * As {@link #open(int, Path, LogOptions, Consumer)}, with a hook called after a tombstone is durable and
+     * before the shares are erased (fault-injection tests stop the process there).
+     */
+    public static ShardStore open(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure,
+                                  Consumer<SecretId> afterTombstone) throws IOException {
+        return new ShardStore(nodeId, dir, options, onLogFailure, afterTombstone);
     }
 
     public ReplayReport replayReport() {
@@ -205,9 +235,144 @@ public final class ShardStore implements AutoCloseable {
             }
         }
         append(Journal.encode(decision));
+        boolean holds;
+        Map<SecretId, Long> removed = new HashMap<>();
         synchronized (monitor) {
-            return applyCommit(decision);
+            holds = applyCommit(decision);
+            for (Outcome outcome : decision.outcomes()) {
+                if (outcome instanceof Outcome.Removed tombstone) {
+                    removed.put(tombstone.id(), tombstone.incarnation());
+                }
+            }
         }
+        if (!removed.isEmpty()) {
+            removed.keySet().forEach(afterTombstone);
+            eraseShares(removed); // before this node acknowledges the delete
+            return true;
+        }
+        return holds;
+    }
+
+    /**
+     * Applies a tombstone learned from a peer (a delete this node missed): logs it, forgets the shares and
+     * erases them from disk. Does nothing if this node already knows a later state; returns false if the name
+     * is locked right now (try again later).
+     */
+    public boolean learnTombstone(SecretId id, long incarnation, long deletedAtMillis) throws IOException {
+        synchronized (monitor) {
+            Secret secret = secrets.get(id);
+            if (secret != null && (secret.incarnation > incarnation
+                                   || (secret.deletedAtMillis >= 0 && secret.incarnation >= incarnation))) {
+                return true;
+            }
+            if (secret != null && secret.lockedBy != null) {
+                return false;
+            }
+            secret(id).lockedBy = MAINTENANCE;
+        }
+        try {
+            append(Journal.encode(new Tombstoned(id, incarnation, deletedAtMillis)));
+            synchronized (monitor) {
+                applyTombstone(secret(id), incarnation, deletedAtMillis);
+            }
+            afterTombstone.accept(id);
+            eraseShares(Map.of(id, incarnation));
+            return true;
+        } finally {
+            synchronized (monitor) {
+                unlock(id, MAINTENANCE);
+            }
+        }
+    }
+
+    /** What became of a repair. */
+    public enum RepairOutcome { STORED, ALREADY_HELD, DELETED, STALE, LOCKED }
+
+    /**
+     * Stores this node's share of an existing version, rebuilt by a reader from k other shares. Accepted only
+     * for the same incarnation or a newer one (a newer incarnation proves the older was deleted, whose shares
+     * are then erased here); never for a deleted incarnation, never while a transaction holds the name.
+     */
+    public RepairOutcome repair(SecretId id, long incarnation, long version, long validFromMillis, byte[] share)
+            throws IOException {
+        long deadIncarnation;
+        synchronized (monitor) {
+            Secret secret = secrets.get(id);
+            long current = secret == null ? 0 : secret.incarnation;
+            if (secret != null && secret.deletedAtMillis >= 0 && current >= incarnation) {
+                return RepairOutcome.DELETED;
+            }
+            if (current > incarnation) {
+                return RepairOutcome.STALE;
+            }
+            if (secret != null && secret.lockedBy != null) {
+                return RepairOutcome.LOCKED;
+            }
+            if (current == incarnation && secret != null && secret.versions.containsKey(version)) {
+                return RepairOutcome.ALREADY_HELD;
+            }
+            deadIncarnation = current < incarnation && secret != null && !secret.versions.isEmpty() ? current : -1;
+            secret(id).lockedBy = MAINTENANCE;
+        }
+        try {
+            if (deadIncarnation >= 0) {
+                append(Journal.encode(new Tombstoned(id, deadIncarnation, validFromMillis)));
+                synchronized (monitor) {
+                    applyTombstone(secret(id), deadIncarnation, validFromMillis);
+                }
+                eraseShares(Map.of(id, deadIncarnation));
+            }
+            Repaired repaired = new Repaired(id, incarnation, version, validFromMillis, share);
+            append(Journal.encode(repaired));
+            synchronized (monitor) {
+                applyRepair(repaired);
+            }
+            return RepairOutcome.STORED;
+        } finally {
+            synchronized (monitor) {
+                unlock(id, MAINTENANCE);
+            }
+        }
+    }
+
+    /**
+     * Physically removes every share this node holds of the given secrets' incarnations up to the given ones:
+     * prepares of puts that did not commit into a later incarnation, and repairs of those incarnations.
+     */
+    private void eraseShares(Map<SecretId, Long> upToIncarnation) throws IOException {
+        try {
+            log.erase(record -> {
+                Entry entry = Journal.decode(record);
+                SecretId owner = Journal.shareOwner(entry);
+                Long dead = owner == null ? null : upToIncarnation.get(owner);
+                if (dead == null) {
+                    return false;
+                }
+                synchronized (monitor) {
+                    return switch (entry) {
+                        case Prepared prepared -> !pending.containsKey(prepared.txn())
+                                                  && committedIncarnation(prepared.txn(), owner) <= dead;
+                        case Repaired repaired -> repaired.incarnation() <= dead;
+                        default -> false;
+                    };
+                }
+            });
+        } catch (IOException e) {
+            onLogFailure.accept(e);
+            throw e;
+        }
+    }
+
+    /** The incarnation a transaction committed for {@code id}, or 0 if it did not commit a put of it. */
+    private long committedIncarnation(TxnId txn, SecretId id) {
+        if (decided.get(txn) instanceof TxnState.IsCommitted committed) {
+            for (Outcome outcome : committed.decision().outcomes()) {
+                if (outcome instanceof Outcome.Applied applied && applied.id().equals(id)) {
+                    return applied.incarnation();
+                }
+            }
+        }
+        return 0;
     }
 
     /** Logs an abort (a decision, or a refusal to prepare later) and releases the transaction's locks. */
@@ -316,6 +481,13 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /** The namespaces this node holds anything of, sorted. */
+    public List<String> namespaces() {
+        synchronized (monitor) {
+            return secrets.keySet().stream().map(SecretId::namespace).distinct().toList();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         log.close();
@@ -326,6 +498,9 @@ public final class ShardStore implements AutoCloseable {
     private void replay(LogRecord record) {
         Entry entry = Journal.decode(record);
         synchronized (monitor) {
+            if (entry instanceof Prepared prepared && prepared.op() instanceof Op.Put put) {
+                replayedShares.add(put.id());
+            }
             switch (entry) {
                 case Prepared prepared -> {
                     if (decided.containsKey(prepared.txn())) {
@@ -344,10 +519,53 @@ public final class ShardStore implements AutoCloseable {
                         orphanDecisions++;
                     }
                     applyCommit(committed);
+                    for (Outcome outcome : committed.outcomes()) {
+                        if (outcome instanceof Outcome.Removed removed) {
+                            noteTombstoneInReplay(removed.id(), removed.incarnation());
+                        }
+                    }
                 }
                 case Aborted aborted -> applyAbort(aborted.txn());
+                case Tombstoned tombstoned -> {
+                    applyTombstone(secret(tombstoned.id()), tombstoned.incarnation(), tombstoned.deletedAtMillis());
+                    noteTombstoneInReplay(tombstoned.id(), tombstoned.incarnation());
+                }
+                case Repaired repaired -> {
+                    replayedShares.add(repaired.id());
+                    applyRepair(repaired);
+                }
             }
         }
+    }
+
+    /** A tombstone replayed after shares of its secret: the erasure may not have finished. */
+    private void noteTombstoneInReplay(SecretId id, long incarnation) {
+        if (replayedShares.remove(id)) {
+            unfinishedErasures.merge(id, incarnation, Math::max);
+        }
+    }
+
+    private void applyTombstone(Secret secret, long incarnation, long deletedAtMillis) {
+        if (secret.incarnation > incarnation || (secret.deletedAtMillis >= 0 && secret.incarnation >= incarnation)) {
+            return;
+        }
+        wipe(secret.versions);
+        secret.incarnation = incarnation;
+        secret.deletedAtMillis = deletedAtMillis;
+    }
+
+    private void applyRepair(Repaired repaired) {
+        Secret secret = secret(repaired.id());
+        if (secret.incarnation > repaired.incarnation()
+            || (secret.deletedAtMillis >= 0 && secret.incarnation >= repaired.incarnation())) {
+            return; // replaying a repair that a later delete superseded (its erasure may be pending)
+        }
+        if (secret.incarnation < repaired.incarnation()) {
+            wipe(secret.versions);
+            secret.incarnation = repaired.incarnation();
+            secret.deletedAtMillis = -1;
+        }
+        secret.versions.putIfAbsent(repaired.version(), new Stored(repaired.validFromMillis(), repaired.share()));
     }
 
     private boolean applyCommit(Committed decision) {
@@ -358,6 +576,11 @@ public final class ShardStore implements AutoCloseable {
         committedRequests.putIfAbsent(decision.txn().request(), decision);
         Pending prepared = pending.remove(decision.txn());
         if (prepared == null) {
+            for (Outcome outcome : decision.outcomes()) {
+                if (outcome instanceof Outcome.Removed removed) {
+                    applyTombstone(secret(removed.id()), removed.incarnation(), removed.deletedAtMillis());
+                }
+            }
             return false;
         }
         for (Outcome outcome : decision.outcomes()) {
@@ -378,6 +601,10 @@ public final class ShardStore implements AutoCloseable {
                         secret.deletedAtMillis = -1;
                     }
                     secret.versions.put(applied.version(), new Stored(applied.validFromMillis(), put.share()));
+                }
+                case Outcome.Removed removed -> {
+                    unlock(removed.id(), decision.txn());
+                    applyTombstone(secret(removed.id()), removed.incarnation(), removed.deletedAtMillis());
                 }
             }
         }
@@ -411,6 +638,12 @@ public final class ShardStore implements AutoCloseable {
                 Secret secret = secrets.get(applied.id());
                 if (secret != null && secret.incarnation == applied.incarnation()
                     && secret.versions.containsKey(applied.version())) {
+                    return true;
+                }
+            }
+            if (outcome instanceof Outcome.Removed removed) {
+                Secret secret = secrets.get(removed.id());
+                if (secret != null && secret.deletedAtMillis >= 0 && secret.incarnation >= removed.incarnation()) {
                     return true;
                 }
             }

@@ -44,22 +44,39 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Coordinator {
 
-    /** One put as the client asked for it; {@code sealedValue} is plaintext plus digest, in memory only. */
-    public record Put(SecretId id, Op.Put.Kind kind, long expectedVersion, byte[] sealedValue) {
+    /** One change a client asked for. */
+    public sealed interface Change {
+        SecretId id();
     }
 
-    public record WriteRequest(RequestId request, long requestTimeMillis, List<Put> puts) {
+    /** A create or update; {@code sealedValue} is plaintext plus digest, in memory only. */
+    public record Put(SecretId id, Op.Put.Kind kind, long expectedVersion, byte[] sealedValue) implements Change {
+    }
+
+    /** A delete: ends the secret's incarnation and erases its shares on every node that commits it. */
+    public record Remove(SecretId id) implements Change {
+    }
+
+    /** Changes committed together: puts (quorum W) or removes (quorum D), not both. */
+    public record WriteRequest(RequestId request, long requestTimeMillis, List<? extends Change> puts) {
         public WriteRequest {
             puts = List.copyOf(puts);
             Set<SecretId> ids = new HashSet<>();
-            for (Put put : puts) {
-                if (!ids.add(put.id())) {
-                    throw new IllegalArgumentException("a write names " + put.id() + " twice");
+            for (Change change : puts) {
+                if (!ids.add(change.id())) {
+                    throw new IllegalArgumentException("a write names " + change.id() + " twice");
                 }
             }
             if (puts.isEmpty()) {
-                throw new IllegalArgumentException("a write needs at least one put");
+                throw new IllegalArgumentException("a write needs at least one change");
             }
+            if (puts.stream().anyMatch(c -> c instanceof Remove) && puts.stream().anyMatch(c -> c instanceof Put)) {
+                throw new IllegalArgumentException("a transaction either puts or removes");
+            }
+        }
+
+        boolean removes() {
+            return puts.getFirst() instanceof Remove;
         }
     }
 
@@ -78,8 +95,8 @@ public final class Coordinator {
     }
 
     public sealed interface WriteResult {
-        /** Committed and held by {@code holders} >= W nodes. */
-        record Committed(List<Outcome.Applied> outcomes, int holders) implements WriteResult {
+        /** Committed and held (for a delete: erased) by {@code holders} >= W (D) nodes. */
+        record Committed(List<Outcome> outcomes, int holders) implements WriteResult {
         }
 
         /** Voting phase: a precondition failed; nothing changed. */
@@ -182,6 +199,10 @@ public final class Coordinator {
             this.request = request;
         }
 
+        private int quorum() {
+            return request.removes() ? cluster.deleteQuorum() : cluster.writeQuorum();
+        }
+
         WriteResult run() {
             inFlight.add(txn);
             try {
@@ -193,13 +214,13 @@ public final class Coordinator {
                     return switch (sameRequest(earlierCommit)) {
                         case SAME -> finishEarlier(earlierCommit);
                         case DIFFERENT -> new WriteResult.KeyReused();
-                        case UNKNOWN -> new WriteResult.Unconfirmed(earlierCommit.txn(), 0, cluster.writeQuorum());
+                        case UNKNOWN -> new WriteResult.Unconfirmed(earlierCommit.txn(), 0, quorum());
                     };
                 }
-                if (yes.size() < cluster.writeQuorum()) {
+                if (yes.size() < quorum()) {
                     abort();
                     return lockedName != null ? new WriteResult.WriteConflict(lockedName)
-                                              : new WriteResult.QuorumUnavailable(yes.size(), cluster.writeQuorum());
+                                              : new WriteResult.QuorumUnavailable(yes.size(), quorum());
                 }
                 List<PreconditionFailure> failures = new ArrayList<>();
                 List<Outcome> outcomes = decide(failures);
@@ -213,7 +234,7 @@ public final class Coordinator {
                     selfHolds = store.commit(decision); // the commit point
                 } catch (IOException | IllegalStateException e) {
                     LOG.log(System.Logger.Level.ERROR, "could not log the commit decision of " + txn, e);
-                    return new WriteResult.Unconfirmed(txn, 0, cluster.writeQuorum());
+                    return new WriteResult.Unconfirmed(txn, 0, quorum());
                 }
                 inFlight.remove(txn); // decided: from now on this node answers "committed" about it
                 List<Peer> targets = peers.others().stream().filter(peer -> !no.contains(peer.id())).toList();
@@ -225,23 +246,29 @@ public final class Coordinator {
 
         private void vote() {
             int n = cluster.n();
-            List<Put> puts = request.puts();
-            byte[][][] shares = new byte[puts.size()][][];
-            for (int i = 0; i < puts.size(); i++) {
-                shares[i] = Shamir.split(puts.get(i).sealedValue(), n, cluster.k(), random);
+            List<? extends Change> changes = request.puts();
+            byte[][][] shares = new byte[changes.size()][][];
+            for (int i = 0; i < changes.size(); i++) {
+                if (changes.get(i) instanceof Put put) {
+                    shares[i] = Shamir.split(put.sealedValue(), n, cluster.k(), random);
+                }
             }
             Map<Integer, PrepareRequest> requests = new HashMap<>();
             for (Peer peer : peers.all()) {
-                List<Op> ops = new ArrayList<>(puts.size());
-                for (int i = 0; i < puts.size(); i++) {
-                    Put put = puts.get(i);
-                    ops.add(new Op.Put(put.id(), put.kind(), put.expectedVersion(), shares[i][peer.id() - 1]));
+                List<Op> ops = new ArrayList<>(changes.size());
+                for (int i = 0; i < changes.size(); i++) {
+                    ops.add(switch (changes.get(i)) {
+                        case Put put -> new Op.Put(put.id(), put.kind(), put.expectedVersion(), shares[i][peer.id() - 1]);
+                        case Remove remove -> new Op.Remove(remove.id());
+                    });
                 }
                 requests.put(peer.id(), new PrepareRequest(txn, self, ops));
             }
             for (byte[][] perPut : shares) {
-                for (byte[] share : perPut) {
-                    Arrays.fill(share, (byte) 0);
+                if (perPut != null) {
+                    for (byte[] share : perPut) {
+                        Arrays.fill(share, (byte) 0);
+                    }
                 }
             }
             FanOut<PrepareResult> votes = FanOut.start(peers.all(), peer -> peer.prepare(requests.get(peer.id())));
@@ -268,7 +295,7 @@ public final class Coordinator {
                         }
                     }
                 }
-                if (!graceStarted && yes.size() >= cluster.writeQuorum()) {
+                if (!graceStarted && yes.size() >= quorum()) {
                     graceStarted = true;
                     deadline = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.graceMillis()));
                 }
@@ -278,11 +305,20 @@ public final class Coordinator {
         /** Outcomes from the freshest view of each put among the yes-voters; failures collected. */
         private List<Outcome> decide(List<PreconditionFailure> failures) {
             List<Outcome> outcomes = new ArrayList<>();
-            List<Put> puts = request.puts();
-            for (int i = 0; i < puts.size(); i++) {
+            List<? extends Change> changes = request.puts();
+            for (int i = 0; i < changes.size(); i++) {
                 int index = i;
-                Put put = puts.get(i);
                 SecretView freshest = SecretView.freshest(yes.values().stream().map(views -> views.get(index)).toList());
+                if (changes.get(i) instanceof Remove remove) {
+                    if (freshest instanceof SecretView.Live live) {
+                        outcomes.add(new Outcome.Removed(remove.id(), live.incarnation(),
+                                Math.max(request.requestTimeMillis(), live.latestValidFromMillis())));
+                    } else {
+                        failures.add(new PreconditionFailure.Missing(remove.id()));
+                    }
+                    continue;
+                }
+                Put put = (Put) changes.get(i);
                 switch (put.kind()) {
                     case CREATE -> {
                         if (freshest instanceof SecretView.Live) {
@@ -313,14 +349,21 @@ public final class Coordinator {
          * the committed versions in memory; no digest of a value is ever stored for this.
          */
         private Sameness sameRequest(Journal.Committed decision) {
-            Map<SecretId, Outcome.Applied> byId = new HashMap<>();
-            applied(decision).forEach(applied -> byId.put(applied.id(), applied));
+            Map<SecretId, Outcome> byId = new HashMap<>();
+            decision.outcomes().forEach(outcome -> byId.put(outcome.id(), outcome));
             if (byId.size() != request.puts().size()) {
                 return Sameness.DIFFERENT;
             }
-            for (Put put : request.puts()) {
-                Outcome.Applied applied = byId.get(put.id());
-                if (applied == null) {
+            for (Change change : request.puts()) {
+                Outcome outcome = byId.get(change.id());
+                if (change instanceof Remove) {
+                    if (!(outcome instanceof Outcome.Removed)) {
+                        return Sameness.DIFFERENT;
+                    }
+                    continue;
+                }
+                Put put = (Put) change;
+                if (!(outcome instanceof Outcome.Applied applied)) {
                     return Sameness.DIFFERENT;
                 }
                 java.util.Optional<byte[]> committed = committedValues.value(put.id(), applied.version());
@@ -345,7 +388,7 @@ public final class Coordinator {
             try {
                 selfHolds = store.commit(decision);
             } catch (IOException | IllegalStateException e) {
-                return new WriteResult.Unconfirmed(decision.txn(), 0, cluster.writeQuorum());
+                return new WriteResult.Unconfirmed(decision.txn(), 0, quorum());
             }
             return confirm(decision, selfHolds, peers.others());
         }
@@ -355,15 +398,20 @@ public final class Coordinator {
             FanOut<DecideReply> acks = FanOut.start(targets, peer -> peer.decide(new Decision.Commit(decision)));
             int holders = selfHolds ? 1 : 0;
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.commitMillis());
+            boolean graceStarted = false;
             FanOut.Reply<DecideReply> reply;
-            while (holders < cluster.writeQuorum() && (reply = acks.next(deadline)) != null) {
+            // Deletes wait a little past D for the rest, so that the answer can say how many nodes erased.
+            while ((holders < quorum() || request.removes()) && (reply = acks.next(deadline)) != null) {
                 if (reply.ok() && reply.value() instanceof DecideReply.Done done && done.holdsShares()) {
                     holders++;
                 }
+                if (!graceStarted && holders >= quorum()) {
+                    graceStarted = true;
+                    deadline = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.graceMillis()));
+                }
             }
-            List<Outcome.Applied> applied = applied(decision);
-            return holders >= cluster.writeQuorum() ? new WriteResult.Committed(applied, holders)
-                                                    : new WriteResult.Unconfirmed(decision.txn(), holders, cluster.writeQuorum());
+            return holders >= quorum() ? new WriteResult.Committed(decision.outcomes(), holders)
+                                       : new WriteResult.Unconfirmed(decision.txn(), holders, quorum());
         }
 
         /** Tells every node that may have prepared to release; does not wait. */
@@ -373,7 +421,4 @@ public final class Coordinator {
         }
     }
 
-    private static List<Outcome.Applied> applied(Journal.Committed decision) {
-        return decision.outcomes().stream().map(outcome -> (Outcome.Applied) outcome).toList();
-    }
 }

@@ -117,6 +117,25 @@ public final class LocalParticipant implements Peer {
         return new ListReply(store.list(namespace, after, limit));
     }
 
+    @Override
+    public ShardStore.RepairOutcome repair(dev.shardvault.vault.protocol.Messages.RepairRequest request)
+            throws PeerUnavailableException {
+        try {
+            return store.repair(request.id(), request.incarnation(), request.version(), request.validFromMillis(), request.share());
+        } catch (IOException e) {
+            throw unavailable("repair", e);
+        }
+    }
+
+    @Override
+    public boolean tombstone(dev.shardvault.vault.protocol.Messages.TombstoneRequest request) throws PeerUnavailableException {
+        try {
+            return store.learnTombstone(request.id(), request.incarnation(), request.deletedAtMillis());
+        } catch (IOException e) {
+            throw unavailable("tombstone", e);
+        }
+    }
+
     private PeerUnavailableException unavailable(String what, IOException e) {
         return new PeerUnavailableException("node " + id + " cannot " + what + ": its log failed: " + e.getMessage(), e);
     }

@@ -1,0 +1,197 @@
+package dev.shardvault.vault;
+
+import static dev.shardvault.vault.FaultToleranceTest.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.vault.Client.Answer;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.SecretView;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+import dev.shardvault.vault.store.VersionMeta;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Threshold delete with physical erasure, read repair, and convergence of nodes that missed either. */
+class DeleteAndRepairTest {
+
+    private static final SecretId S = new SecretId("default", "S");
+
+    @TempDir
+    Path dir;
+    TestCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = TestCluster.start(dir, 5, 3);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private Answer delete(int via, String name) {
+        return cluster.client(via).send("POST", "/internal/v1/deletions/default/" + name,
+                                        "{\"requestTime\":\"" + Client.now() + "\"}");
+    }
+
+    /** Every share every running node holds of every version of {@code id}, as raw bytes. */
+    private List<byte[]> sharesOf(SecretId id) {
+        List<byte[]> shares = new ArrayList<>();
+        for (int node = 1; node <= cluster.n(); node++) {
+            if (cluster.running(node)) {
+                for (VersionMeta version : cluster.node(node).store().history(id)) {
+                    ShareState state = cluster.node(node).store().read(id, new Selector.ByVersion(version.version()));
+                    shares.add(state.share());
+                }
+            }
+        }
+        return shares;
+    }
+
+    /** How many nodes' data directories still contain any of the given shares, byte for byte. */
+    private int nodesHoldingAnyOf(List<byte[]> shares) {
+        int holding = 0;
+        for (int node = 1; node <= cluster.n(); node++) {
+            if (!Bytes.filesContaining(cluster.dataDir(node), shares).isEmpty()) {
+                holding++;
+            }
+        }
+        return holding;
+    }
+
+    @Test
+    void deleteErasesEveryShareOnEveryNodeBeforeItIsAcknowledged() {
+        cluster.client(1).create("S", "v1-" + "x".repeat(40));
+        cluster.client(2).update("S", "v2-" + "y".repeat(40));
+        List<byte[]> shares = sharesOf(S);
+        assertEquals(10, shares.size());
+        assertEquals(5, nodesHoldingAnyOf(shares));
+        Answer deleted = delete(3, "S");
+        assertEquals(200, deleted.status(), deleted.body().toString());
+        assertTrue(deleted.body().getBoolean("deleted"));
+        assertEquals(5, deleted.body().getInt("erasedOn"));
+        assertEquals(3, deleted.body().getInt("required"));
+        assertEquals(0, nodesHoldingAnyOf(shares), "a share survived on disk");
+        assertEquals(404, cluster.client(4).read("S").status());
+        assertEquals(404, cluster.client(4).history("S").status());
+        assertEquals(404, cluster.client(4).update("S", "again").status());
+        assertEquals(404, delete(5, "S").status());
+    }
+
+    @Test
+    void withNMinusKNodesDownADeleteSucceedsAndTheReturningNodesEraseToo() {
+        cluster.client(1).create("S", "v1-" + "z".repeat(40));
+        List<byte[]> shares = sharesOf(S);
+        cluster.stop(4);
+        cluster.stop(5);
+        Answer deleted = delete(1, "S");
+        assertEquals(200, deleted.status(), deleted.body().toString());
+        assertEquals(3, deleted.body().getInt("erasedOn"));
+        assertTrue(nodesHoldingAnyOf(shares) < 3, "fewer than k nodes may still hold shares");
+        cluster.restart(4);
+        cluster.restart(5);
+        // Node 4 learns the tombstone on a read, node 5 from its background sweep.
+        assertEquals(404, cluster.client(4).read("S").status());
+        cluster.node(5).sweepNow();
+        eventually("nodes 4 and 5 erase their shares", () -> nodesHoldingAnyOf(shares) == 0);
+        assertTrue(cluster.node(5).store().view(S) instanceof SecretView.Deleted);
+    }
+
+    @Test
+    void withFewerThanDNodesReachableNothingIsDeleted() {
+        cluster.client(1).create("S", "keep");
+        cluster.stop(3);
+        cluster.stop(4);
+        cluster.stop(5);
+        Answer refused = delete(1, "S");
+        assertEquals(503, refused.status());
+        assertEquals("voting", refused.body().getString("phase"));
+        assertEquals(3, refused.body().getInt("required"));
+        cluster.restart(3);
+        cluster.restart(4);
+        cluster.restart(5);
+        assertEquals("keep", cluster.client(5).read("S").value());
+    }
+
+    @Test
+    void aNameCanBeCreatedAgainAsANewIncarnationStartingAtVersionOne() {
+        cluster.client(1).create("S", "first life");
+        cluster.client(1).update("S", "first life v2");
+        assertEquals(200, delete(2, "S").status());
+        Answer again = cluster.client(3).create("S", "second life");
+        assertEquals(201, again.status(), again.body().toString());
+        assertEquals(1, again.version());
+        assertEquals("second life", cluster.client(4).read("S").value());
+        assertEquals(1, cluster.client(5).history("S").body().getJsonArray("versions").size());
+        assertEquals(2, cluster.node(1).store().view(S).incarnation());
+    }
+
+    @Test
+    void readRepairRestoresTheSameVersionOnANodeThatMissedIt() {
+        cluster.client(1).create("S", "v1");
+        cluster.stop(5);
+        assertEquals(200, cluster.client(1).update("S", "v2").status());
+        cluster.stop(4);
+        cluster.restart(5);
+        // v2 is on nodes 1, 2, 3; node 5 answers with v1: the read uses 3 shares and repairs node 5.
+        assertEquals("v2", cluster.client(2).read("S").value());
+        eventually("node 5 holds a share of v2", () -> cluster.node(5).store().read(S, Selector.LATEST).version() == 2);
+        assertEquals(1, cluster.node(2).repairCounts().repairsStored());
+        cluster.restart(4);
+        cluster.stop(1);
+        cluster.stop(2);
+        // Only nodes 3, 4, 5 are up: v2 is readable only if node 5's repaired share is right.
+        assertEquals("v2", cluster.client(3).read("S").value());
+    }
+
+    @Test
+    void repairsRacingDeletesNeverResurrectNorMixShares() throws Exception {
+        Random random = new Random(7);
+        for (int round = 0; round < 12; round++) {
+            String name = "RACE_" + round;
+            SecretId id = new SecretId("default", name);
+            cluster.client(1).create(name, "old-" + round);
+            int lagging = 1 + random.nextInt(5);
+            cluster.stop(lagging);
+            int via = lagging % 5 + 1;
+            cluster.client(via).update(name, "new-" + round);
+            cluster.restart(lagging);
+            List<byte[]> shares = sharesOf(id);
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Answer>> reads = new ArrayList<>();
+                for (int r = 0; r < 4; r++) {
+                    int node = 1 + random.nextInt(5);
+                    reads.add(pool.submit(() -> cluster.client(node).read(name)));
+                }
+                Future<Answer> deletion = pool.submit(() -> delete(1 + random.nextInt(5), name));
+                assertEquals(200, deletion.get().status(), "round " + round + ": " + deletion.get());
+                for (Future<Answer> read : reads) {
+                    Answer answer = read.get();
+                    assertTrue(answer.status() == 404 || (answer.status() == 200 && answer.value().equals("new-" + round)),
+                               "round " + round + ": a read returned " + answer);
+                }
+            }
+            Thread.sleep(50); // let in-flight repairs land (or be refused)
+            for (int node = 1; node <= 5; node++) {
+                cluster.node(node).sweepNow();
+            }
+            assertEquals(404, cluster.client(1 + random.nextInt(5)).read(name).status(), "round " + round + ": resurrected");
+            assertEquals(0, nodesHoldingAnyOf(shares), "round " + round + ": a share survived the delete");
+            Answer recreated = cluster.client(1 + random.nextInt(5)).create(name, "reborn-" + round);
+            assertEquals(201, recreated.status());
+            assertEquals("reborn-" + round, cluster.client(1 + random.nextInt(5)).read(name).value());
+        }
+    }
+}

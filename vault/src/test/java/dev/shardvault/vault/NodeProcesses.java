@@ -1,0 +1,123 @@
+package dev.shardvault.vault;
+
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** n vault node JVMs started the way scripts/cluster.sh starts them, on fixed loopback ports. */
+final class NodeProcesses implements AutoCloseable {
+
+    private final Path dir;
+    private final int n;
+    private final Process[] processes;
+    private final int[] ports;
+
+    NodeProcesses(Path dir, int n, String vaultYaml) {
+        this.dir = dir;
+        this.n = n;
+        this.processes = new Process[n + 1];
+        this.ports = new int[n + 1];
+        StringBuilder nodes = new StringBuilder();
+        for (int id = 1; id <= n; id++) {
+            ports[id] = freePort();
+            nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
+                 .append("\n      peer-port: ").append(freePort()).append('\n');
+        }
+        try {
+            Files.writeString(dir.resolve("cluster.yaml"), "cluster:\n  n: " + n + "\n  k: 3\n  repair-trigger-buffer: 1\n  nodes:\n" + nodes);
+            Files.writeString(dir.resolve("vault.yaml"), vaultYaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int port(int id) {
+        return ports[id];
+    }
+
+    Client client(int id) {
+        return new Client(URI.create("http://127.0.0.1:" + ports[id]));
+    }
+
+    Path dataDir(int id) {
+        return dir.resolve("node-" + id);
+    }
+
+    Process process(int id) {
+        return processes[id];
+    }
+
+    void start(int id, String... extraProperties) {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id)));
+        command.addAll(List.of(extraProperties));
+        command.add(VaultMain.class.getName());
+        try {
+            processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + id + ".out").toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void awaitHealthy(int id) throws InterruptedException {
+        WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + ports[id]).connectTimeout(Duration.ofMillis(200)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!processes[id].isAlive()) {
+                throw new AssertionError("node " + id + " died at start: " + log(id));
+            }
+            try (HttpClientResponse response = client.get("/observe/health").request()) {
+                if (response.status().code() == 200) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("node " + id + " not healthy within 60 s");
+    }
+
+    /** SIGKILL, and wait for the process to be gone. */
+    void kill(int id) throws InterruptedException {
+        processes[id].destroyForcibly();
+        processes[id].waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String log(int id) {
+        try {
+            return Files.readString(dir.resolve("node-" + id + ".out"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int id = 1; id <= n; id++) {
+            if (processes[id] != null) {
+                processes[id].destroyForcibly();
+            }
+        }
+    }
+}
