@@ -251,6 +251,29 @@ class ApiContractTest {
         assertEquals(2, api.read("KEYED/versions").json().getJsonArray("versions").size());
     }
 
+    // ---- delete ----
+
+    @Test
+    void deleteErasesAndReportsHowManyNodesErased() {
+        api.create("DOOMED", "x");
+        Reply forbidden = api.as(LocalCluster.NO_ENV).send("DELETE", "/v1/secrets/DOOMED", null, null, Map.of());
+        assertEquals(403, forbidden.status());
+        Reply deleted = api.send("DELETE", "/v1/secrets/DOOMED", null, null, Map.of());
+        assertEquals(200, deleted.status(), deleted.text());
+        assertEquals("DOOMED", deleted.json().getString("name"));
+        assertTrue(deleted.json().getBoolean("deleted"));
+        assertEquals(5, deleted.json().getInt("erasedOn"));
+        assertEquals(5, deleted.json().getInt("nodes"));
+        assertEquals(3, deleted.json().getInt("threshold"));
+        assertEquals(3, deleted.json().getInt("required"));
+        assertEquals(404, api.read("DOOMED").status());
+        Reply again = api.send("DELETE", "/v1/secrets/DOOMED", null, null, Map.of());
+        assertEquals(404, again.status());
+        assertEquals("urn:shardvault:secret-not-found", again.type());
+        Reply recreated = api.create("DOOMED", "y");
+        assertEquals(1, recreated.version());
+    }
+
     // ---- .env ----
 
     @Test

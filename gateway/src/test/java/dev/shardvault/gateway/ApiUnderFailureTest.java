@@ -55,6 +55,22 @@ class ApiUnderFailureTest {
     }
 
     @Test
+    void aDeleteThatCannotReachDNodesDeletesNothing() {
+        api.create("S", "kept");
+        cluster.stop(3);
+        cluster.stop(4);
+        cluster.stop(5);
+        Reply refused = api.send("DELETE", "/v1/secrets/S", null, null, Map.of());
+        assertEquals(503, refused.status(), refused.text());
+        assertEquals("urn:shardvault:quorum-unavailable", refused.type());
+        assertEquals("voting", refused.json().getString("phase"));
+        cluster.start(3);
+        cluster.start(4);
+        cluster.start(5);
+        assertEquals("kept", api.read("S").json().getString("value"));
+    }
+
+    @Test
     void fewerThanKSharesOfTheNewestVersionIs503InsufficientShards() {
         api.create("S", "v1");
         cluster.stop(4);
