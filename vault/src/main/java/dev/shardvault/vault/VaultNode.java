@@ -53,6 +53,7 @@ public final class VaultNode implements AutoCloseable {
     private final Thread sweepLoop;
     private final dev.shardvault.vault.read.Sweeper sweeper;
     private final ReadCoordinator reader;
+    private final NodeMetrics metrics;
     private volatile boolean closed;
 
     private VaultNode(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure,
@@ -73,6 +74,7 @@ public final class VaultNode implements AutoCloseable {
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             this.reader = reader;
             this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, reader);
+            this.metrics = new NodeMetrics(self, store, reader);
             Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
                     new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
                                              timeouts.writeBudgetMillis()),
@@ -91,8 +93,10 @@ public final class VaultNode implements AutoCloseable {
                                                              .details(true)
                                                              .addCheck(this::health, HealthCheckType.READINESS, "vault")
                                                              .build())
+                                        .addObserver(io.helidon.webserver.observe.metrics.MetricsObserver.create())
                                         .build())
-                    .routing(routing -> routing.register("/internal/v1", new VaultService(coordinator, reader, config.cluster())))
+                    .routing(routing -> routing.register("/internal/v1",
+                                                         new VaultService(coordinator, reader, config.cluster(), metrics::write)))
                     .routing(PEER_SOCKET, routing -> routing.register("/peer/v1", new PeerService(participant)))
                     .build()
                     .start();
@@ -213,6 +217,7 @@ public final class VaultNode implements AutoCloseable {
         resolverLoop.interrupt();
         sweepLoop.interrupt();
         server.stop();
+        metrics.close();
         try {
             store.close();
         } catch (IOException e) {

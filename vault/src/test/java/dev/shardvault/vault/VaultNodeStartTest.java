@@ -35,6 +35,12 @@ class VaultNodeStartTest {
                 }
             }
             assertTrue(Files.exists(dir.resolve("node-1").resolve("00000000000000000000.log")));
+            try (HttpClientResponse response = WebClient.builder().baseUri(node.uri()).build().get("/observe/metrics")
+                    .header(io.helidon.http.HeaderValues.create(io.helidon.http.HeaderNames.ACCEPT, "text/plain")).request()) {
+                String text = response.as(String.class);
+                assertTrue(text.contains("shardvault_vault_log_fsync_batches_total{node=\"1\""), text);
+                assertTrue(text.contains("shardvault_vault_repairs_stored_total"), text);
+            }
         }
     }
 }

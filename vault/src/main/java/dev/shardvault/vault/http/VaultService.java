@@ -50,11 +50,27 @@ public final class VaultService implements HttpService {
     private final Coordinator coordinator;
     private final ReadCoordinator reader;
     private final dev.shardvault.vault.config.ClusterConfig cluster;
+    private final java.util.function.Consumer<String> outcomes;
 
-    public VaultService(Coordinator coordinator, ReadCoordinator reader, dev.shardvault.vault.config.ClusterConfig cluster) {
+    /** {@code outcomes} counts every write by outcome: committed, voting, writing, rejected. */
+    public VaultService(Coordinator coordinator, ReadCoordinator reader, dev.shardvault.vault.config.ClusterConfig cluster,
+                        java.util.function.Consumer<String> outcomes) {
         this.coordinator = coordinator;
         this.reader = reader;
         this.cluster = cluster;
+        this.outcomes = outcomes;
+    }
+
+    private WriteResult counted(WriteResult result) {
+        outcomes.accept(switch (result) {
+            case WriteResult.Committed committed -> "committed";
+            case WriteResult.QuorumUnavailable quorum -> "voting";
+            case WriteResult.WriteConflict conflict -> "voting";
+            case WriteResult.Unconfirmed unconfirmed -> "writing";
+            case WriteResult.Rejected rejected -> "rejected";
+            case WriteResult.KeyReused reused -> "rejected";
+        });
+        return result;
     }
 
     @Override
@@ -107,8 +123,8 @@ public final class VaultService implements HttpService {
             byte[] value = value(body, "value");
             Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.CREATE, -1, SealedValue.seal(value));
             Arrays.fill(value, (byte) 0);
-            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                time(body, "requestTime"), List.of(put)));
+            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                                                                                time(body, "requestTime"), List.of(put))));
             Arrays.fill(put.sealedValue(), (byte) 0);
             respondWrite(rs, result, Status.CREATED_201);
         });
@@ -126,8 +142,8 @@ public final class VaultService implements HttpService {
             byte[] value = value(body, "value");
             Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.UPDATE, expected, SealedValue.seal(value));
             Arrays.fill(value, (byte) 0);
-            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                time(body, "requestTime"), List.of(put)));
+            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                                                                                time(body, "requestTime"), List.of(put))));
             Arrays.fill(put.sealedValue(), (byte) 0);
             respondWrite(rs, result, Status.OK_200);
         });
@@ -159,7 +175,7 @@ public final class VaultService implements HttpService {
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("creates", e.getMessage(), false);
             }
-            WriteResult result = coordinator.write(request);
+            WriteResult result = counted(coordinator.write(request));
             puts.forEach(put -> Arrays.fill(put.sealedValue(), (byte) 0));
             respondWrite(rs, result, Status.CREATED_201);
         });
@@ -170,8 +186,8 @@ public final class VaultService implements HttpService {
             String namespace = namespace(rq);
             SecretId id = id(namespace, rq.path().pathParameters().get("name"));
             JsonObject body = json(rq);
-            WriteResult result = coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                    time(body, "requestTime"), List.of(new Coordinator.Remove(id))));
+            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                    time(body, "requestTime"), List.of(new Coordinator.Remove(id)))));
             if (result instanceof WriteResult.Committed committed) {
                 sendJson(rs, Status.OK_200, Json.createObjectBuilder()
                         .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())

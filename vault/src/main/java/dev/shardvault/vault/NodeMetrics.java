@@ -1,0 +1,64 @@
+package dev.shardvault.vault;
+
+import dev.shardvault.log.LogStats;
+import dev.shardvault.vault.read.ReadCoordinator;
+import dev.shardvault.vault.store.ShardStore;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node's Prometheus meters at {@code /observe/metrics}, tagged with the node id: log appends and fsync
+ * batches (group-commit size and time in fsync), in-doubt transactions, read repairs, and write outcomes by
+ * two-phase-commit phase.
+ */
+final class NodeMetrics implements AutoCloseable {
+
+    private final MeterRegistry registry = Metrics.globalRegistry();
+    private final List<Meter> meters = new ArrayList<>();
+    private final Tag node;
+
+    NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader) {
+        this.node = Tag.create("node", Integer.toString(nodeId));
+        counter("shardvault.vault.log.records", store, s -> s.logStats().records());
+        counter("shardvault.vault.log.fsync.batches", store, s -> s.logStats().batches());
+        counter("shardvault.vault.log.bytes", store, s -> s.logStats().bytes());
+        gauge("shardvault.vault.log.fsync.seconds", store, s -> s.logStats().forceNanos() / 1e9);
+        gauge("shardvault.vault.log.fsync.batch.records.max", store, s -> (double) s.logStats().maxBatchRecordsSeen());
+        gauge("shardvault.vault.log.fsync.batch.records.mean", store, s -> {
+            LogStats stats = s.logStats();
+            return stats.batches() == 0 ? 0 : (double) stats.records() / stats.batches();
+        });
+        gauge("shardvault.vault.in_doubt", store, s -> (double) s.inDoubt().size());
+        counter("shardvault.vault.repairs.sent", reader, r -> r.repairCounts().repairsSent());
+        counter("shardvault.vault.repairs.stored", reader, r -> r.repairCounts().repairsStored());
+        counter("shardvault.vault.tombstones.sent", reader, r -> r.repairCounts().tombstonesSent());
+    }
+
+    /** Counts one write this node coordinated, by outcome: committed, voting (failed), writing (unconfirmed), rejected. */
+    void write(String outcome) {
+        Counter counter = registry.getOrCreate(Counter.builder("shardvault.vault.writes")
+                                                       .tags(List.of(node, Tag.create("outcome", outcome))));
+        counter.increment();
+    }
+
+    private <T> void counter(String name, T state, java.util.function.Function<T, Long> value) {
+        meters.add(registry.getOrCreate(FunctionalCounter.builder(name, state, value).tags(List.of(node))));
+    }
+
+    private <T> void gauge(String name, T state, java.util.function.ToDoubleFunction<T> value) {
+        meters.add(registry.getOrCreate(Gauge.builder(name, state, value).tags(List.of(node))));
+    }
+
+    /** Unregisters, so that a node restarted in the same JVM registers meters bound to its new state. */
+    @Override
+    public void close() {
+        meters.forEach(registry::remove);
+    }
+}
