@@ -298,7 +298,6 @@ public final class VaultService implements HttpService {
                         rs, Status.SERVICE_UNAVAILABLE_503, Problems.INSUFFICIENT_SHARDS, "Insufficient shards",
                         "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
                         body -> body.add("available", shards.available()).add("threshold", shards.threshold()));
-                case ReadResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
             }
         });
     }

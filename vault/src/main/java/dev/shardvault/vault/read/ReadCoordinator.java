@@ -44,9 +44,6 @@ public final class ReadCoordinator {
         record InsufficientShards(int available, int threshold) implements ReadResult {
         }
 
-        /** Fewer than a majority of nodes answered: the newest version cannot be known. */
-        record QuorumUnavailable(int answered, int required) implements ReadResult {
-        }
     }
 
     public sealed interface HistoryResult {
@@ -125,8 +122,12 @@ public final class ReadCoordinator {
             }
         }
         if (answers.size() < majority()) {
+            // Without a majority the newest version cannot be known, so no value is returned; say how many
+            // shares of the freshest version seen were reachable.
+            SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
+            long shares = answers.values().stream().filter(a -> a.share() != null && a.view().equals(freshest)).count();
             wipe(answers);
-            return new ReadResult.QuorumUnavailable(answers.size(), majority());
+            return new ReadResult.InsufficientShards((int) shares, cluster.k());
         }
         if (result == null) {
             result = decide(id, answers, selector, true, forceRepair, plan);
