@@ -93,8 +93,33 @@ public final class HttpPeer implements Peer {
         return call("/tombstone", WireCodec.tombstoneRequest(request), WireCodec::bool);
     }
 
+    /**
+     * One request, retried once on a transport failure: a pooled keep-alive connection to a peer that restarted
+     * fails on first use, and every peer call is idempotent (a repeated prepare, decision, status question,
+     * read, repair or tombstone has the effect of one), so the retry is always safe.
+     */
     private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
         link.beforeSend(self, id, route, body);
+        try {
+            return attempt(route, body, decoder);
+        } catch (TransportFailure first) {
+            try {
+                return attempt(route, body, decoder);
+            } catch (TransportFailure second) {
+                throw new PeerUnavailableException("node " + id + " unreachable for " + route + ": " + second.getCause(),
+                                                   second.getCause());
+            }
+        }
+    }
+
+    /** A request that got no HTTP answer at all. */
+    private static final class TransportFailure extends Exception {
+        TransportFailure(RuntimeException cause) {
+            super(cause.toString(), cause, false, false);
+        }
+    }
+
+    private <T> T attempt(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException, TransportFailure {
         try (HttpClientResponse response = client.post(BASE + route)
                 .header(HeaderValues.create(HeaderNames.CONTENT_TYPE, OCTETS))
                 .submit(body)) {
@@ -108,7 +133,7 @@ public final class HttpPeer implements Peer {
             throw new PeerUnavailableException("node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // Helidon reports refused, reset and timed-out connections as unchecked exceptions.
-            throw new PeerUnavailableException("node " + id + " unreachable for " + route + ": " + e, e);
+            throw new TransportFailure(e);
         }
     }
 

@@ -1,0 +1,274 @@
+package dev.shardvault.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.gateway.Api.Reply;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real processes, as scripts/cluster.sh runs them, under SIGKILL. */
+class EndToEndFaultTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void nMinusKNodesDownChangesNothingForClientsAndOneMoreRefusesWithoutHalfWrites() throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster(dir)) {
+            cluster.startAll();
+            Api api = new Api(cluster.gateway(), ProcessCluster.TOKEN);
+            for (int i = 0; i < 6; i++) {
+                assertEquals(201, api.create("S" + i, "v1-" + i).status());
+            }
+            cluster.kill(4);
+            cluster.kill(5);
+            for (int i = 0; i < 6; i++) {
+                assertEquals("v1-" + i, api.read("S" + i).json().getString("value"));
+                assertEquals(200, api.update("S" + i, "v2-" + i).status());
+            }
+            assertEquals(201, api.create("DURING", "x").status());
+            assertEquals(200, api.send("DELETE", "/v1/secrets/DURING", null, null, Map.of()).status());
+
+            cluster.kill(3);
+            Reply read = api.read("S0");
+            assertEquals(503, read.status());
+            assertEquals("urn:shardvault:insufficient-shards", read.type());
+            Reply write = api.update("S0", "never");
+            assertEquals(503, write.status());
+            assertEquals("urn:shardvault:quorum-unavailable", write.type());
+            assertEquals("voting", write.json().getString("phase"));
+            assertEquals(503, api.create("NEVER", "x").status());
+            assertEquals(503, api.send("DELETE", "/v1/secrets/S1", null, null, Map.of()).status());
+
+            cluster.start(3);
+            cluster.start(4);
+            cluster.start(5);
+            for (int i = 0; i < 6; i++) {
+                Reply back = api.read("S" + i);
+                assertEquals(200, back.status(), back.text());
+                assertEquals("v2-" + i, back.json().getString("value"));
+                assertEquals(2, api.read("S" + i + "/versions").json().getJsonArray("versions").size(),
+                             "a refused write left a version behind");
+            }
+            assertEquals(404, api.read("NEVER").status());
+            assertEquals(404, api.read("DURING").status());
+        }
+    }
+
+    /** What clients were told, per name. */
+    private final Map<String, Map<Long, String>> acknowledged = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> uncertain = new ConcurrentHashMap<>();
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    private final Set<String> maybeDeleted = ConcurrentHashMap.newKeySet();
+    private final Set<String> refusedCreates = ConcurrentHashMap.newKeySet();
+
+    @Test
+    void randomSigkillsOfNodesAndGatewayUnderMixedLoadLoseNothingAcknowledged() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        byte[] runId = new byte[9];
+        new SecureRandom().nextBytes(runId);
+        String marker = "MARKER" + HexFormat.of().formatHex(runId); // 24 characters: base64 aligns at the start
+        try (ProcessCluster cluster = new ProcessCluster(dir)) {
+            cluster.startAll();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger operations = new AtomicInteger();
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> load = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    int client = c;
+                    load.add(clients.submit(() -> load(cluster, client, marker, running, operations, new Random(seed + client))));
+                }
+                for (int round = 0; round < 4; round++) {
+                    Thread.sleep(800 + random.nextInt(700));
+                    int victim = random.nextInt(ProcessCluster.N + 1); // 0 is the gateway
+                    cluster.kill(victim);
+                    Thread.sleep(100 + random.nextInt(400));
+                    cluster.start(victim);
+                }
+                Thread.sleep(500);
+                running.set(false);
+                for (Future<?> future : load) {
+                    future.get();
+                }
+            }
+            System.out.printf("%d operations, %d names acknowledged, %d deleted (seed %d)%n", operations.get(),
+                              acknowledged.size(), deleted.size(), seed);
+            assertTrue(operations.get() > 40, "too little load to mean anything (seed " + seed + ")");
+            Thread.sleep(2_500); // in-doubt resolution and the sweep converge
+            verify(new Api(cluster.gateway(), ProcessCluster.TOKEN), seed);
+            for (int id = 0; id <= ProcessCluster.N; id++) {
+                cluster.kill(id);
+            }
+            assertMarkerAbsent(cluster, marker);
+        }
+    }
+
+    private void load(ProcessCluster cluster, int client, String marker, AtomicBoolean running, AtomicInteger operations,
+                      Random random) {
+        Api api = new Api(cluster.gateway(), ProcessCluster.TOKEN);
+        List<String> mine = new ArrayList<>();
+        int counter = 0;
+        while (running.get()) {
+            int dice = random.nextInt(10);
+            String value = marker + "-c" + client + "-" + counter++;
+            try {
+                if (mine.isEmpty() || dice < 3) {
+                    String name = "C" + client + "_" + counter;
+                    record(name, api.create(name, value), value, true);
+                    mine.add(name);
+                } else if (dice < 8) {
+                    String name = mine.get(random.nextInt(mine.size()));
+                    record(name, api.update(name, value), value, false);
+                } else if (dice < 9) {
+                    String name = mine.remove(random.nextInt(mine.size()));
+                    Reply reply = api.send("DELETE", "/v1/secrets/" + name, null, null, Map.of());
+                    if (reply.status() == 200) {
+                        deleted.add(name);
+                    } else if (reply.status() >= 500) {
+                        maybeDeleted.add(name);
+                    }
+                } else {
+                    String a = "E" + client + "_" + counter + "_A";
+                    String file = a + "=\"enc(" + value + ")\"\n";
+                    Reply reply = api.env(file);
+                    if (reply.status() == 200) {
+                        acknowledged.computeIfAbsent(a, n -> new ConcurrentHashMap<>()).put(1L, value);
+                        mine.add(a);
+                    } else if (reply.status() >= 500) {
+                        uncertain.computeIfAbsent(a, n -> ConcurrentHashMap.newKeySet()).add(value);
+                        mine.add(a);
+                    } else {
+                        refusedCreates.add(a);
+                    }
+                }
+                operations.incrementAndGet();
+            } catch (RuntimeException e) {
+                // The gateway is down: the request may or may not have reached a vault node.
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void record(String name, Reply reply, String value, boolean create) {
+        if (reply.status() == 200 || reply.status() == 201) {
+            acknowledged.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).put(reply.version(), value);
+        } else if (reply.status() >= 500 && !"voting".equals(reply.json().getString("phase", ""))) {
+            uncertain.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(value);
+        } else if (create) {
+            refusedCreates.add(name);
+        }
+    }
+
+    private void verify(Api api, long seed) {
+        for (String name : deleted) {
+            assertEquals(404, retry(() -> api.read(name)).status(), name + " was deleted (seed " + seed + ")");
+        }
+        for (String name : refusedCreates) {
+            if (!acknowledged.containsKey(name) && !uncertain.containsKey(name)) {
+                assertEquals(404, retry(() -> api.read(name)).status(), "a refused create left " + name + " (seed " + seed + ")");
+            }
+        }
+        for (Map.Entry<String, Map<Long, String>> entry : acknowledged.entrySet()) {
+            String name = entry.getKey();
+            if (deleted.contains(name) || maybeDeleted.contains(name)) {
+                continue;
+            }
+            Reply history = retry(() -> api.read(name + "/versions"));
+            assertEquals(200, history.status(), name + ": " + history.text() + " (seed " + seed + ")");
+            var versions = history.json().getJsonArray("versions");
+            for (int i = 0; i < versions.size(); i++) {
+                assertEquals(i + 1, versions.getJsonObject(i).getInt("version"), name + " has a gap (seed " + seed + ")");
+            }
+            for (int version = 1; version <= versions.size(); version++) {
+                int v = version;
+                Reply read = retry(() -> api.read(name + "?version=" + v));
+                assertEquals(200, read.status(), name + " v" + v + ": " + read.text() + " (seed " + seed + ")");
+                String value = read.json().getString("value");
+                String expected = entry.getValue().get((long) v);
+                if (expected != null) {
+                    assertEquals(expected, value, name + " v" + v + " (seed " + seed + ")");
+                } else {
+                    assertTrue(uncertain.getOrDefault(name, Set.of()).contains(value),
+                               name + " v" + v + " holds a value never written (seed " + seed + ")");
+                }
+            }
+            assertTrue(entry.getValue().keySet().stream().allMatch(v -> v <= versions.size()),
+                       name + " lost an acknowledged version (seed " + seed + ")");
+        }
+    }
+
+    private static Reply retry(java.util.function.Supplier<Reply> call) {
+        Reply reply = call.get();
+        for (int attempt = 0; attempt < 10 && reply.status() == 503; attempt++) {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            reply = call.get();
+        }
+        return reply;
+    }
+
+    /** The plaintext marker, raw, in hex and in base64, is in no data file and no process output. */
+    private void assertMarkerAbsent(ProcessCluster cluster, String marker) throws IOException {
+        byte[] raw = marker.getBytes(StandardCharsets.UTF_8);
+        List<byte[]> forms = List.of(raw, HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII),
+                                     Base64.getEncoder().encode(raw));
+        List<Path> leaks = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                if (file.getFileName().toString().endsWith(".yaml")) {
+                    continue;
+                }
+                byte[] content = Files.readAllBytes(file);
+                for (byte[] form : forms) {
+                    if (indexOf(content, form) >= 0) {
+                        leaks.add(file);
+                        break;
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), leaks, "plaintext found on disk or in a log");
+        assertTrue(Files.exists(cluster.dataDir(1)), "the scan covered the data directories");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.shardvault.gateway;
+
+import dev.shardvault.gateway.auth.Tokens;
+import dev.shardvault.vault.VaultMain;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway and five vault nodes as separate JVMs, configured and started the way scripts/cluster.sh does
+ * it (YAML in a conf directory, one system property per node), each killable with SIGKILL.
+ */
+final class ProcessCluster implements AutoCloseable {
+
+    static final int N = 5;
+    static final String TOKEN = "sv_process-test-token";
+    static final int GATEWAY = 0;
+
+    private final Path dir;
+    private final Process[] processes = new Process[N + 1];
+    private final int[] ports = new int[N + 1];
+
+    ProcessCluster(Path dir) {
+        this.dir = dir;
+        StringBuilder nodes = new StringBuilder();
+        for (int id = 0; id <= N; id++) {
+            ports[id] = freePort();
+            if (id > 0) {
+                nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
+                     .append("\n      peer-port: ").append(freePort()).append('\n');
+            }
+        }
+        try {
+            Files.writeString(dir.resolve("cluster.yaml"), "cluster:\n  n: 5\n  k: 3\n  repair-trigger-buffer: 1\n  nodes:\n" + nodes);
+            Files.writeString(dir.resolve("vault.yaml"), """
+                    vault:
+                      log:
+                        segment-bytes: 1048576
+                        max-record-bytes: 262144
+                      timeouts:
+                        peer-connect-millis: 200
+                        peer-read-millis: 1500
+                        prepare-millis: 1000
+                        commit-millis: 1000
+                        write-budget-millis: 2000
+                        read-millis: 1000
+                        resolve-interval-millis: 100
+                        in-doubt-min-age-millis: 300
+                        sweep-interval-millis: 1000
+                    """);
+            Files.writeString(dir.resolve("gateway.yaml"), "server:\n  host: 127.0.0.1\n  port: " + ports[GATEWAY]
+                    + "\ngateway:\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
+                    + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
+                    + "      namespace: default\n      actions: [read, write, delete, list, env]\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    URI gateway() {
+        return URI.create("http://127.0.0.1:" + ports[GATEWAY]);
+    }
+
+    Path dataDir(int id) {
+        return dir.resolve("data").resolve("node-" + id);
+    }
+
+    Path outputOf(int id) {
+        return dir.resolve(id == GATEWAY ? "gateway.out" : "node-" + id + ".out");
+    }
+
+    /** Starts vault node {@code id} (1..5), or the gateway for {@link #GATEWAY}, and waits until it is healthy. */
+    void start(int id) throws InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "-Dshardvault.conf-dir=" + dir));
+        if (id == GATEWAY) {
+            command.add(GatewayMain.class.getName());
+        } else {
+            command.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id), VaultMain.class.getName()));
+        }
+        try {
+            processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(outputOf(id).toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitUp(id);
+    }
+
+    void startAll() throws InterruptedException {
+        for (int id = 1; id <= N; id++) {
+            start(id);
+        }
+        start(GATEWAY);
+    }
+
+    /** SIGKILL. */
+    void kill(int id) throws InterruptedException {
+        processes[id].destroyForcibly();
+        processes[id].waitFor(30, TimeUnit.SECONDS);
+    }
+
+    private void awaitUp(int id) throws InterruptedException {
+        WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + ports[id]).connectTimeout(Duration.ofMillis(200)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!processes[id].isAlive()) {
+                throw new AssertionError("process " + id + " died at start: " + output(id));
+            }
+            try (HttpClientResponse response = client.get("/observe/health").request()) {
+                // The gateway's health is DOWN while fewer than k nodes answer; it is listening, which is enough here.
+                if (response.status().code() == 200 || (id == GATEWAY && response.status().code() == 503)) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("process " + id + " not up within 60 s");
+    }
+
+    String output(int id) {
+        try {
+            return Files.readString(outputOf(id));
+        } catch (IOException e) {
+            return "(no output)";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
