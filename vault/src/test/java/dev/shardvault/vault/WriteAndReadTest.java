@@ -47,6 +47,16 @@ class WriteAndReadTest {
     @Test
     void everyNodeHoldsExactlyOneShareOfTheNewVersion() {
         cluster.client(2).create("API_KEY", "k-123");
+        // The create returns once W = 3 nodes hold their share; the commit reaches the other two just after.
+        FaultToleranceTest.eventually("every node applies the commit", () -> {
+            for (int id = 1; id <= 5; id++) {
+                if (cluster.node(id).store().view(new dev.shardvault.vault.model.SecretId("default", "API_KEY"))
+                        instanceof dev.shardvault.vault.model.SecretView.Absent) {
+                    return false;
+                }
+            }
+            return true;
+        });
         for (int id = 1; id <= 5; id++) {
             var state = cluster.node(id).store().read(new dev.shardvault.vault.model.SecretId("default", "API_KEY"),
                                                       dev.shardvault.vault.store.Selector.LATEST);

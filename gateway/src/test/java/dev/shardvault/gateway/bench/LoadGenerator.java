@@ -1,0 +1,235 @@
+package dev.shardvault.gateway.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drives ShardVault's gateway or an etcd cluster with the same workloads and prints one figure a line as
+ * {@code name value unit}. Not a test: scripts/bench.sh runs it. Virtual-thread clients, keep-alive HTTP/1.1,
+ * a warm-up that is not measured, and a bounded duration per workload.
+ *
+ * <p>Arguments: {@code shardvault <gateway-url> <token-file> <seconds> <pids>} or
+ * {@code etcd <url,url,...> - <seconds> <pids>}; {@code pids} (comma-separated, or "-") are the server
+ * processes whose CPU time is charged to the operations.
+ */
+public final class LoadGenerator {
+
+    private static final String VALUE = "v".repeat(48);
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final String prefix;
+    private final List<URI> targets;
+    private final String token;
+    private final double seconds;
+    private final List<Long> pids;
+    private final AtomicLong unique = new AtomicLong();
+    private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36).toUpperCase(Locale.ROOT);
+
+    private LoadGenerator(String prefix, List<URI> targets, String token, double seconds, List<Long> pids) {
+        this.prefix = prefix;
+        this.targets = targets;
+        this.token = token;
+        this.seconds = seconds;
+        this.pids = pids;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String kind = args[0];
+        List<URI> targets = Arrays.stream(args[1].split(",")).map(URI::create).toList();
+        String token = args[2].equals("-") ? null : Files.readString(Path.of(args[2])).strip();
+        double seconds = Double.parseDouble(args[3]);
+        List<Long> pids = args.length > 4 && !args[4].equals("-")
+                ? Arrays.stream(args[4].split(",")).map(Long::parseLong).toList() : List.of();
+        LoadGenerator generator = new LoadGenerator(kind.equals("etcd") ? "etcd." : "", targets, token, seconds, pids);
+        if (kind.equals("etcd")) {
+            generator.etcd();
+        } else {
+            generator.shardvault();
+        }
+        System.exit(0);
+    }
+
+    // ---- workloads ----
+
+    private void shardvault() throws Exception {
+        List<String> names = new ArrayList<>();
+        measure("warmup", 16, Math.min(seconds, 2), i -> create(names), false);
+        measure("create.1_client", 1, seconds, i -> create(names), true);
+        measure("create.16_clients", 16, seconds, i -> create(names), true);
+        measure("create.64_clients", 64, seconds, i -> create(names), true);
+        List<String> existing = snapshot(names);
+        measure("update.16_clients", 16, seconds, i -> update(existing.get((int) (i % existing.size()))), true);
+        measure("read_latest.16_clients", 16, seconds, i -> read(existing.get((int) (i * 7919 % existing.size())), ""), true);
+        measure("read_latest.64_clients", 64, seconds, i -> read(existing.get((int) (i * 7919 % existing.size())), ""), true);
+        measure("read_historical.16_clients", 16, seconds,
+                i -> read(existing.get((int) (i * 7919 % existing.size())), "?version=1"), true);
+        StringBuilder file = new StringBuilder("# 20 references\n");
+        for (int r = 0; r < 20; r++) {
+            file.append("VAR_").append(r).append("=secret(").append(existing.get(r * 13 % existing.size())).append(")\n");
+        }
+        String env = file.toString();
+        measure("env_expand_20_refs.16_clients", 16, seconds, i -> expand(env), true);
+    }
+
+    private void etcd() throws Exception {
+        List<String> keys = new ArrayList<>();
+        measure("warmup", 16, Math.min(seconds, 2), i -> put(keys), false);
+        measure("create.1_client", 1, seconds, i -> put(keys), true);
+        measure("create.16_clients", 16, seconds, i -> put(keys), true);
+        measure("create.64_clients", 64, seconds, i -> put(keys), true);
+        List<String> existing = snapshot(keys);
+        measure("read_latest.16_clients", 16, seconds, i -> range(existing.get((int) (i * 7919 % existing.size()))), true);
+        measure("read_latest.64_clients", 64, seconds, i -> range(existing.get((int) (i * 7919 % existing.size()))), true);
+    }
+
+    private static List<String> snapshot(List<String> names) {
+        synchronized (names) {
+            return List.copyOf(names);
+        }
+    }
+
+    private interface Operation {
+        void run(long i) throws Exception;
+    }
+
+    private void measure(String name, int clients, double duration, Operation operation, boolean print) throws Exception {
+        long cpuBefore = cpuTicks();
+        long started = System.nanoTime();
+        long stopAt = started + (long) (duration * 1e9);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<long[]>> workers = new ArrayList<>();
+            AtomicLong counter = new AtomicLong();
+            for (int c = 0; c < clients; c++) {
+                workers.add(pool.submit(() -> {
+                    long[] latencies = new long[1024];
+                    int count = 0;
+                    while (System.nanoTime() < stopAt) {
+                        long t0 = System.nanoTime();
+                        operation.run(counter.getAndIncrement());
+                        if (count == latencies.length) {
+                            latencies = Arrays.copyOf(latencies, count * 2);
+                        }
+                        latencies[count++] = System.nanoTime() - t0;
+                    }
+                    return Arrays.copyOf(latencies, count);
+                }));
+            }
+            List<long[]> all = new ArrayList<>();
+            for (Future<long[]> worker : workers) {
+                all.add(worker.get());
+            }
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+            if (print) {
+                print(name + ".ops_per_s", merged.length / elapsed, "ops/s");
+                print(name + ".p50", percentile(merged, 0.50) / 1e6, "ms");
+                print(name + ".p99", percentile(merged, 0.99) / 1e6, "ms");
+                if (!pids.isEmpty() && merged.length > 0) {
+                    print(name + ".cpu_per_op", (cpuTicks() - cpuBefore) / 100.0 / merged.length * 1e3, "cpu_ms/op");
+                }
+            }
+        }
+    }
+
+    // ---- ShardVault operations ----
+
+    private void create(List<String> names) throws IOException, InterruptedException {
+        String name = "B" + run + "_" + unique.incrementAndGet();
+        send("POST", "/v1/secrets", "{\"name\":\"" + name + "\",\"value\":\"" + VALUE + "\"}", "application/json", 201);
+        synchronized (names) {
+            names.add(name);
+        }
+    }
+
+    private void update(String name) throws IOException, InterruptedException {
+        send("PUT", "/v1/secrets/" + name, "{\"value\":\"" + VALUE + "2\"}", "application/json", 200);
+    }
+
+    private void read(String name, String query) throws IOException, InterruptedException {
+        send("GET", "/v1/secrets/" + name + query, null, null, 200);
+    }
+
+    private void expand(String file) throws IOException, InterruptedException {
+        send("POST", "/v1/env", file, "text/plain", 200);
+    }
+
+    // ---- etcd operations (v3 JSON gateway; ranges are linearizable by default) ----
+
+    private void put(List<String> keys) throws IOException, InterruptedException {
+        String key = "b" + run + "_" + unique.incrementAndGet();
+        send("POST", "/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(VALUE) + "\"}", "application/json", 200);
+        synchronized (keys) {
+            keys.add(key);
+        }
+    }
+
+    private void range(String key) throws IOException, InterruptedException {
+        String body = send("POST", "/v3/kv/range", "{\"key\":\"" + b64(key) + "\"}", "application/json", 200);
+        if (!body.contains("\"kvs\"")) {
+            throw new IllegalStateException("etcd range found nothing for " + key + ": " + body);
+        }
+    }
+
+    private static String b64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String send(String method, String path, String body, String contentType, int expected)
+            throws IOException, InterruptedException {
+        URI base = targets.get((int) Math.floorMod(unique.get() + Thread.currentThread().threadId(), targets.size()));
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != expected) {
+            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    // ---- figures ----
+
+    private long cpuTicks() {
+        long ticks = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime, in clock ticks (1/100 s)
+            } catch (IOException | RuntimeException e) {
+                // the process is gone; its ticks are not counted
+            }
+        }
+        return ticks;
+    }
+
+    private static long percentile(long[] sorted, double quantile) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
+    }
+
+    private void print(String name, double value, String unit) {
+        System.out.printf(Locale.ROOT, "%s%s %.3f %s%n", prefix, name, value, unit);
+    }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# ShardVault end-to-end benchmark through the gateway, optionally side by side with a 5-member etcd.
+#
+#   scripts/bench.sh [--seconds N] [--baseline etcd]
+#
+# Starts the local cluster unless one is running (and stops only what it started), runs the Java load
+# generator (virtual-thread clients, keep-alive HTTP, 48-byte values, unique names, warm-up excluded) and
+# prints one figure a line as `name value unit`, including server CPU milliseconds per operation. With
+# --baseline etcd it also installs etcd (Debian etcd-server) if missing, starts 5 members on loopback with
+# default durability, runs the matching workloads through etcd's v3 HTTP/JSON API (put = create,
+# linearizable range = latest read), prints them prefixed `etcd.`, then `ratio.*` lines (shardvault/etcd;
+# for latencies, below 1 is better for ShardVault), and stops etcd.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. scripts/lib/jdk.sh
+shardvault_find_jdk
+shardvault_quiet_maven
+
+SECONDS_PER=5
+BASELINE=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_PER=$2; shift 2 ;;
+    --baseline) BASELINE=$2; shift 2 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -z "$BASELINE" ] || [ "$BASELINE" = etcd ] || { echo "bench.sh: the only baseline is etcd" >&2; exit 2; }
+
+OUT="$ROOT/var/bench"
+mkdir -p "$OUT"
+echo "building..." >&2
+mvn -B -ntp -q -DskipTests install >&2
+mvn -B -ntp -q -pl gateway dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+CP="gateway/target/test-classes:gateway/target/classes:$(cat gateway/target/bench.classpath)"
+
+STARTED_CLUSTER=0
+ETCD_PIDS=()
+cleanup() {
+  if [ ${#ETCD_PIDS[@]} -gt 0 ]; then kill "${ETCD_PIDS[@]}" 2>/dev/null || true; wait "${ETCD_PIDS[@]}" 2>/dev/null || true; fi
+  rm -rf "$OUT/etcd"
+  if [ "$STARTED_CLUSTER" = 1 ]; then scripts/cluster.sh down >&2 || true; fi
+}
+trap cleanup EXIT
+
+if ! scripts/cluster.sh status 2>/dev/null | grep -q '^gateway .*healthy'; then
+  scripts/cluster.sh up >&2
+  STARTED_CLUSTER=1
+fi
+PIDS=$(cat var/run/*.pid | paste -sd, -)
+java -Xmx1g -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
+  "$SECONDS_PER" "$PIDS" | tee "$OUT/shardvault.txt"
+
+[ "$BASELINE" = etcd ] || exit 0
+
+if ! command -v etcd >/dev/null; then
+  echo "installing etcd (Debian etcd-server)..." >&2
+  if [ "$(id -u)" = 0 ]; then apt-get install -y etcd-server >&2 || { apt-get update >&2 && apt-get install -y etcd-server >&2; }
+  else sudo apt-get install -y etcd-server >&2; fi
+fi
+rm -rf "$OUT/etcd"
+mkdir -p "$OUT/etcd"
+CLUSTER=""
+for i in 1 2 3 4 5; do CLUSTER="$CLUSTER${CLUSTER:+,}m$i=http://127.0.0.1:$((2380 + 10 * i))"; done
+URLS=""
+for i in 1 2 3 4 5; do
+  client=$((2379 + 10 * i)); peer=$((2380 + 10 * i))
+  etcd --name "m$i" --data-dir "$OUT/etcd/m$i" \
+    --listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "$CLUSTER" --initial-cluster-state new --initial-cluster-token shardvault-bench \
+    > "$OUT/etcd/m$i.log" 2>&1 &
+  ETCD_PIDS+=($!)
+  URLS="$URLS${URLS:+,}http://127.0.0.1:$client"
+done
+echo "waiting for etcd..." >&2
+for _ in $(seq 1 100); do
+  if ( exec 3<>/dev/tcp/127.0.0.1/2389 && printf 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3 \
+       && grep -q '"health":"true"' <&3 ) 2>/dev/null; then break; fi
+  sleep 0.3
+done
+java -Xmx1g -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator etcd "$URLS" - "$SECONDS_PER" \
+  "$(IFS=,; echo "${ETCD_PIDS[*]}")" | tee "$OUT/etcd.txt"
+
+# shardvault/etcd for every figure both printed
+awk 'FNR == NR { etcd[substr($1, 6)] = $2; next }
+     ($1 in etcd) && etcd[$1] > 0 { printf "ratio.%s %.3f x\n", $1, $2 / etcd[$1] }' "$OUT/etcd.txt" "$OUT/shardvault.txt"
