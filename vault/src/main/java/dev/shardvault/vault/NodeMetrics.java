@@ -10,7 +10,6 @@ import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,7 +20,8 @@ import java.util.List;
 final class NodeMetrics implements AutoCloseable {
 
     private final MeterRegistry registry = Metrics.globalRegistry();
-    private final List<Meter> meters = new ArrayList<>();
+    private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> writes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Tag node;
 
     NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader) {
@@ -43,9 +43,12 @@ final class NodeMetrics implements AutoCloseable {
 
     /** Counts one write this node coordinated, by outcome: committed, voting (failed), writing (unconfirmed), rejected. */
     void write(String outcome) {
-        Counter counter = registry.getOrCreate(Counter.builder("shardvault.vault.writes")
-                                                       .tags(List.of(node, Tag.create("outcome", outcome))));
-        counter.increment();
+        writes.computeIfAbsent(outcome, key -> {
+            Counter counter = registry.getOrCreate(Counter.builder("shardvault.vault.writes")
+                                                           .tags(List.of(node, Tag.create("outcome", key))));
+            meters.add(counter);
+            return counter;
+        }).increment();
     }
 
     private <T> void counter(String name, T state, java.util.function.Function<T, Long> value) {

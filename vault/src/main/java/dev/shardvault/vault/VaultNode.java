@@ -56,6 +56,12 @@ public final class VaultNode implements AutoCloseable {
     private final NodeMetrics metrics;
     private volatile boolean closed;
 
+    static {
+        // Helidon 4.4 resolves the global mapper manager through its service registry on every header value
+        // conversion (a fresh instance per lookup); pinning one instance removed most of a request's CPU.
+        io.helidon.common.mapper.MapperManager.global(io.helidon.common.mapper.MapperManager.create());
+    }
+
     private VaultNode(NodeConfig config, PeerLink link, Consumer<IOException> onLogFailure,
                       Consumer<dev.shardvault.vault.model.SecretId> afterTombstone) throws IOException {
         this.config = config;

@@ -1,5 +1,7 @@
 package dev.shardvault.gateway.forward;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import dev.shardvault.gateway.GatewayConfig;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
@@ -9,7 +11,6 @@ import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
@@ -124,7 +125,7 @@ public final class VaultNodes implements AutoCloseable {
         if (text == null || !text.startsWith("{")) {
             return JsonObject.EMPTY_JSON_OBJECT;
         }
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
             return reader.readObject();
         } catch (RuntimeException e) {
             return JsonObject.EMPTY_JSON_OBJECT;

@@ -1,5 +1,7 @@
 package dev.shardvault.gateway.http;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.env.DotenvFile;
@@ -20,7 +22,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -65,7 +66,7 @@ final class EnvService implements HttpService {
         try {
             items = DotenvFile.parse(text);
         } catch (DotenvSyntaxException e) {
-            JsonArrayBuilder errors = Json.createArrayBuilder().add(Json.createObjectBuilder()
+            JsonArrayBuilder errors = JSON.createArrayBuilder().add(JSON.createObjectBuilder()
                     .add("field", "body").add("line", e.line()).add("message", e.reason()));
             throw new ProblemException(Problem.of(400, "invalid-request", "Invalid .env", e.getMessage()).with("errors", errors.build()));
         }
@@ -76,9 +77,9 @@ final class EnvService implements HttpService {
                     .header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8"))
                     .send(transformed.text());
             case Result.Failed failed -> {
-                JsonArrayBuilder errors = Json.createArrayBuilder();
+                JsonArrayBuilder errors = JSON.createArrayBuilder();
                 for (LineError error : failed.errors()) {
-                    errors.add(Json.createObjectBuilder().add("line", error.line()).add("reference", error.reference())
+                    errors.add(JSON.createObjectBuilder().add("line", error.line()).add("reference", error.reference())
                                        .add("reason", error.reason()));
                 }
                 Problem problem = failed.conflict()
@@ -129,9 +130,9 @@ final class EnvService implements HttpService {
 
         @Override
         public Creation createAll(Map<String, String> plaintexts) {
-            JsonArrayBuilder creates = Json.createArrayBuilder();
-            plaintexts.forEach((name, value) -> creates.add(Json.createObjectBuilder().add("name", name).add("value", value)));
-            JsonObject body = Json.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key)
+            JsonArrayBuilder creates = JSON.createArrayBuilder();
+            plaintexts.forEach((name, value) -> creates.add(JSON.createObjectBuilder().add("name", name).add("value", value)));
+            JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key)
                     .add("creates", creates).build();
             Answer answer = vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body);
             metrics.write(answer);

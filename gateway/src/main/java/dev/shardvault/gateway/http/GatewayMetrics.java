@@ -22,6 +22,9 @@ final class GatewayMetrics {
     private static final Pattern SECRET_PATH = Pattern.compile("^/v1/secrets/[^/]+");
 
     private final MeterRegistry registry = Metrics.globalRegistry();
+    // Meters are looked up once per label set: building one consults the metrics service registry.
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
     void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long started = System.nanoTime();
@@ -30,13 +33,13 @@ final class GatewayMetrics {
             chain.proceed();
         } finally {
             String method = req.prologue().method().text();
-            registry.getOrCreate(Counter.builder("shardvault.gateway.requests")
-                                         .tags(List.of(Tag.create("route", route), Tag.create("method", method),
-                                                       Tag.create("status", Integer.toString(res.status().code())))))
-                    .increment();
-            registry.getOrCreate(Timer.builder("shardvault.gateway.request.latency")
-                                         .tags(List.of(Tag.create("route", route), Tag.create("method", method))))
-                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            String status = Integer.toString(res.status().code());
+            counters.computeIfAbsent(route + " " + method + " " + status, key -> registry.getOrCreate(
+                    Counter.builder("shardvault.gateway.requests").tags(List.of(Tag.create("route", route),
+                            Tag.create("method", method), Tag.create("status", status))))).increment();
+            timers.computeIfAbsent(route + " " + method, key -> registry.getOrCreate(
+                    Timer.builder("shardvault.gateway.request.latency").tags(List.of(Tag.create("route", route),
+                            Tag.create("method", method))))).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -45,8 +48,8 @@ final class GatewayMetrics {
         String outcome = answer.status() < 300 ? "committed"
                 : answer.body().getString("phase", "").equals("writing") ? "writing-unconfirmed"
                 : answer.body().getString("phase", "").equals("voting") ? "voting-failed" : "rejected";
-        registry.getOrCreate(Counter.builder("shardvault.gateway.writes").tags(List.of(Tag.create("outcome", outcome))))
-                .increment();
+        counters.computeIfAbsent("writes " + outcome, key -> registry.getOrCreate(
+                Counter.builder("shardvault.gateway.writes").tags(List.of(Tag.create("outcome", outcome))))).increment();
     }
 
     private static final java.util.Set<String> ROUTES = java.util.Set.of(

@@ -1,5 +1,7 @@
 package dev.shardvault.gateway.http;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.auth.Tokens;
@@ -7,7 +9,6 @@ import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -95,7 +96,7 @@ final class Requests {
         byte[] body = body(req);
         String text = utf8(body, "body");
         JsonObject object;
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)))) {
+        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)))) {
             JsonValue value = reader.readValue();
             if (!(value instanceof JsonObject json)) {
                 throw new ProblemException(Problem.invalid("body", "must be a JSON object"));

@@ -1,5 +1,7 @@
 package dev.shardvault.gateway.http;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.forward.VaultNodes;
@@ -14,7 +16,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
@@ -54,7 +55,7 @@ final class SecretsService implements HttpService {
         JsonObject body = Requests.jsonObject(req, Set.of("name", "value"));
         String name = Requests.name(Requests.string(body, "name"));
         String value = Requests.value(body);
-        JsonObject forward = Json.createObjectBuilder().add("name", name).add("value", value)
+        JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
                 .add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
         Answer answer = vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward);
         metrics.write(answer);
@@ -70,7 +71,7 @@ final class SecretsService implements HttpService {
         String name = Requests.name(req.path().pathParameters().get("name"));
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
-        JsonObjectBuilder forward = Json.createObjectBuilder().add("value", value).add("requestTime", Clock.now())
+        JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.now())
                 .add("idempotencyKey", key(req));
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
         Answer answer = vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(), forward.build());
@@ -99,7 +100,7 @@ final class SecretsService implements HttpService {
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null);
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
-        json(res, Json.createObjectBuilder()
+        json(res, JSON.createObjectBuilder()
                 .add("name", result.getString("name")).add("version", result.getJsonNumber("version"))
                 .add("value", result.getString("value")).add("validFrom", result.getString("validFrom"))
                 .add("validTo", result.getOrDefault("validTo", JsonValue.NULL)).build());
@@ -135,7 +136,7 @@ final class SecretsService implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         Principal principal = requests.authorize(req, Action.DELETE);
         String name = Requests.name(req.path().pathParameters().get("name"));
-        JsonObject forward = Json.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
+        JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
         Answer answer = vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(), forward);
         metrics.write(answer);
         json(res, expect(answer, 200));
@@ -165,7 +166,7 @@ final class SecretsService implements HttpService {
     }
 
     private static JsonObject written(JsonObject result) {
-        return Json.createObjectBuilder().add("name", result.getString("name"))
+        return JSON.createObjectBuilder().add("name", result.getString("name"))
                 .add("version", result.getJsonNumber("version")).add("validFrom", result.getString("validFrom")).build();
     }
 

@@ -1,12 +1,13 @@
 package dev.shardvault.gateway.http;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import dev.shardvault.gateway.GatewayConfig;
 import dev.shardvault.gateway.forward.VaultNodes;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 
 /** {@code GET /v1/status}: the vault nodes as the last probe saw them, and the cluster's shape. */
@@ -29,12 +30,12 @@ final class StatusService implements HttpService {
 
     private void status(ServerRequest req, ServerResponse res) {
         requests.authenticate(req);
-        JsonArrayBuilder nodes = Json.createArrayBuilder();
+        JsonArrayBuilder nodes = JSON.createArrayBuilder();
         for (VaultNodes.NodeStatus node : vault.status()) {
-            nodes.add(Json.createObjectBuilder().add("id", node.id()).add("url", node.uri().toString()).add("up", node.up())
+            nodes.add(JSON.createObjectBuilder().add("id", node.id()).add("url", node.uri().toString()).add("up", node.up())
                               .add("latencyMs", node.latencyMillis()));
         }
-        SecretsService.json(res, Json.createObjectBuilder().add("nodes", nodes).add("n", config.n()).add("k", config.k())
+        SecretsService.json(res, JSON.createObjectBuilder().add("nodes", nodes).add("n", config.n()).add("k", config.k())
                 .add("writeQuorum", config.writeQuorum()).add("deleteQuorum", config.deleteQuorum())
                 .add("repairTriggerBuffer", config.repairTriggerBuffer()).build());
     }

@@ -1,10 +1,11 @@
 package dev.shardvault.gateway.problem;
 
+import static dev.shardvault.gateway.problem.JsonCodec.JSON;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -22,20 +23,20 @@ public record Problem(String type, String title, int status, String detail, Json
     }
 
     public Problem with(String member, JsonValue value) {
-        return new Problem(type, title, status, detail, Json.createObjectBuilder(extensions).add(member, value).build());
+        return new Problem(type, title, status, detail, JSON.createObjectBuilder(extensions).add(member, value).build());
     }
 
     public Problem with(String member, long value) {
-        return with(member, Json.createValue(value));
+        return with(member, JSON.createValue(value));
     }
 
     public Problem with(String member, String value) {
-        return with(member, Json.createValue(value));
+        return with(member, JSON.createValue(value));
     }
 
     public static Problem invalid(String field, String message) {
-        JsonArray errors = Json.createArrayBuilder()
-                .add(Json.createObjectBuilder().add("field", field).add("message", message)).build();
+        JsonArray errors = JSON.createArrayBuilder()
+                .add(JSON.createObjectBuilder().add("field", field).add("message", message)).build();
         return of(400, "invalid-request", "Invalid request", field + ": " + message).with("errors", errors);
     }
 
@@ -60,7 +61,7 @@ public record Problem(String type, String title, int status, String detail, Json
         if (!body.containsKey("type") || !body.getString("type", "").startsWith(PREFIX)) {
             return of(502, "vault-error", "Vault node error", "a vault node answered " + status + " without a problem");
         }
-        JsonObjectBuilder extensions = Json.createObjectBuilder();
+        JsonObjectBuilder extensions = JSON.createObjectBuilder();
         for (Map.Entry<String, JsonValue> member : body.entrySet()) {
             switch (member.getKey()) {
                 case "type", "title", "status", "detail" -> { }
@@ -72,7 +73,7 @@ public record Problem(String type, String title, int status, String detail, Json
     }
 
     public JsonObject toJson() {
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("type", type).add("title", title).add("status", status).add("detail", detail);
         extensions.forEach(body::add);
         return body.build();

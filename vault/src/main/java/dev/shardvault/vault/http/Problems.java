@@ -1,10 +1,11 @@
 package dev.shardvault.vault.http;
 
+import static dev.shardvault.vault.http.JsonCodec.JSON;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -36,7 +37,7 @@ final class Problems {
 
     static void send(ServerResponse res, Status status, String type, String title, String detail,
                      Consumer<JsonObjectBuilder> extensions) {
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("type", type)
                 .add("title", title)
                 .add("status", status.code())
@@ -47,8 +48,8 @@ final class Problems {
     }
 
     static void invalid(ServerResponse res, String field, String message) {
-        JsonArray errors = Json.createArrayBuilder()
-                .add(Json.createObjectBuilder().add("field", field).add("message", message)).build();
+        JsonArray errors = JSON.createArrayBuilder()
+                .add(JSON.createObjectBuilder().add("field", field).add("message", message)).build();
         send(res, Status.BAD_REQUEST_400, INVALID_REQUEST, "Invalid request", field + ": " + message,
              body -> body.add("errors", errors));
     }

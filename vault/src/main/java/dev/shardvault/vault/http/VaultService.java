@@ -1,5 +1,7 @@
 package dev.shardvault.vault.http;
 
+import static dev.shardvault.vault.http.JsonCodec.JSON;
+
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.Outcome;
 import dev.shardvault.vault.model.RequestId;
@@ -23,7 +25,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -189,7 +190,7 @@ public final class VaultService implements HttpService {
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
                     time(body, "requestTime"), List.of(new Coordinator.Remove(id)))));
             if (result instanceof WriteResult.Committed committed) {
-                sendJson(rs, Status.OK_200, Json.createObjectBuilder()
+                sendJson(rs, Status.OK_200, JSON.createObjectBuilder()
                         .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())
                         .add("nodes", cluster.n()).add("threshold", cluster.k()).add("required", cluster.deleteQuorum()).build());
             } else {
@@ -201,15 +202,15 @@ public final class VaultService implements HttpService {
     private static void respondWrite(ServerResponse res, WriteResult result, Status success) {
         switch (result) {
             case WriteResult.Committed committed -> {
-                JsonArrayBuilder outcomes = Json.createArrayBuilder();
+                JsonArrayBuilder outcomes = JSON.createArrayBuilder();
                 for (Outcome outcome : committed.outcomes()) {
                     Outcome.Applied applied = (Outcome.Applied) outcome;
-                    outcomes.add(Json.createObjectBuilder()
+                    outcomes.add(JSON.createObjectBuilder()
                                          .add("name", applied.id().name())
                                          .add("version", applied.version())
                                          .add("validFrom", Times.format(applied.validFromMillis())));
                 }
-                JsonObjectBuilder body = Json.createObjectBuilder().add("outcomes", outcomes).add("holders", committed.holders());
+                JsonObjectBuilder body = JSON.createObjectBuilder().add("outcomes", outcomes).add("holders", committed.holders());
                 if (committed.outcomes().size() == 1) {
                     Outcome.Applied only = (Outcome.Applied) committed.outcomes().getFirst();
                     body.add("name", only.id().name()).add("version", only.version())
@@ -238,14 +239,14 @@ public final class VaultService implements HttpService {
     }
 
     private static void rejected(ServerResponse res, List<PreconditionFailure> failures) {
-        JsonArrayBuilder errors = Json.createArrayBuilder();
+        JsonArrayBuilder errors = JSON.createArrayBuilder();
         for (PreconditionFailure failure : failures) {
             String reason = switch (failure) {
                 case PreconditionFailure.Exists exists -> "exists";
                 case PreconditionFailure.Missing missing -> "not-found";
                 case PreconditionFailure.VersionMismatch mismatch -> "version-mismatch";
             };
-            errors.add(Json.createObjectBuilder().add("name", failure.id().name()).add("reason", reason));
+            errors.add(JSON.createObjectBuilder().add("name", failure.id().name()).add("reason", reason));
         }
         PreconditionFailure first = failures.getFirst();
         switch (first) {
@@ -282,11 +283,11 @@ public final class VaultService implements HttpService {
                 case ReadResult.Found found -> {
                     String value = new String(found.value(), StandardCharsets.UTF_8);
                     Arrays.fill(found.value(), (byte) 0);
-                    JsonObjectBuilder body = Json.createObjectBuilder()
+                    JsonObjectBuilder body = JSON.createObjectBuilder()
                             .add("name", id.name()).add("version", found.version()).add("value", value)
                             .add("validFrom", Times.format(found.validFromMillis()));
                     body.add("validTo", found.validToMillis() < 0 ? JsonValue.NULL
-                                                                  : Json.createValue(Times.format(found.validToMillis())));
+                                                                  : JSON.createValue(Times.format(found.validToMillis())));
                     rs.header(HeaderValues.create(HeaderNames.ETAG, "\"" + found.version() + "\""));
                     sendJson(rs, Status.OK_200, body.build());
                 }
@@ -307,16 +308,16 @@ public final class VaultService implements HttpService {
             SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
             switch (reader.history(id)) {
                 case HistoryResult.Versions versions -> {
-                    JsonArrayBuilder list = Json.createArrayBuilder();
+                    JsonArrayBuilder list = JSON.createArrayBuilder();
                     List<VersionMeta> all = versions.versions();
                     for (int i = 0; i < all.size(); i++) {
-                        JsonObjectBuilder item = Json.createObjectBuilder().add("version", all.get(i).version())
+                        JsonObjectBuilder item = JSON.createObjectBuilder().add("version", all.get(i).version())
                                 .add("validFrom", Times.format(all.get(i).validFromMillis()));
-                        item.add("validTo", i + 1 < all.size() ? Json.createValue(Times.format(all.get(i + 1).validFromMillis()))
+                        item.add("validTo", i + 1 < all.size() ? JSON.createValue(Times.format(all.get(i + 1).validFromMillis()))
                                                               : JsonValue.NULL);
                         list.add(item);
                     }
-                    sendJson(rs, Status.OK_200, Json.createObjectBuilder().add("name", id.name()).add("versions", list).build());
+                    sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("name", id.name()).add("versions", list).build());
                 }
                 case HistoryResult.NotFound notFound -> notFound(rs, id);
                 case HistoryResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
@@ -342,14 +343,14 @@ public final class VaultService implements HttpService {
             }
             switch (reader.list(namespace, after, limit)) {
                 case ListResult.Page page -> {
-                    JsonArrayBuilder secrets = Json.createArrayBuilder();
+                    JsonArrayBuilder secrets = JSON.createArrayBuilder();
                     for (Map.Entry<String, SecretView.Live> entry : page.secrets()) {
-                        secrets.add(Json.createObjectBuilder().add("name", entry.getKey())
+                        secrets.add(JSON.createObjectBuilder().add("name", entry.getKey())
                                             .add("version", entry.getValue().latestVersion())
                                             .add("validFrom", Times.format(entry.getValue().latestValidFromMillis())));
                     }
-                    sendJson(rs, Status.OK_200, Json.createObjectBuilder().add("secrets", secrets)
-                            .add("next", page.next() == null ? JsonValue.NULL : Json.createValue(page.next())).build());
+                    sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("secrets", secrets)
+                            .add("next", page.next() == null ? JsonValue.NULL : JSON.createValue(page.next())).build());
                 }
                 case ListResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
             }
