@@ -120,14 +120,7 @@ public final class VaultService implements HttpService {
         guarded(req, res, (rq, rs) -> {
             String namespace = namespace(rq);
             JsonObject body = json(rq);
-            SecretId id = id(namespace, string(body, "name"));
-            byte[] value = value(body, "value");
-            Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.CREATE, -1, SealedValue.seal(value));
-            Arrays.fill(value, (byte) 0);
-            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                time(body, "requestTime"), List.of(put))));
-            Arrays.fill(put.sealedValue(), (byte) 0);
-            respondWrite(rs, result, Status.CREATED_201);
+            writeOne(rs, namespace, body, id(namespace, string(body, "name")), Op.Put.Kind.CREATE, -1, Status.CREATED_201);
         });
     }
 
@@ -140,14 +133,23 @@ public final class VaultService implements HttpService {
             if (body.containsKey("expectedVersion") && body.get("expectedVersion") != JsonValue.NULL) {
                 expected = positive(body, "expectedVersion");
             }
-            byte[] value = value(body, "value");
-            Coordinator.Put put = new Coordinator.Put(id, Op.Put.Kind.UPDATE, expected, SealedValue.seal(value));
-            Arrays.fill(value, (byte) 0);
-            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                time(body, "requestTime"), List.of(put))));
-            Arrays.fill(put.sealedValue(), (byte) 0);
-            respondWrite(rs, result, Status.OK_200);
+            writeOne(rs, namespace, body, id, Op.Put.Kind.UPDATE, expected, Status.OK_200);
         });
+    }
+
+    /** One put: seal the value, run the transaction, zero the plaintext buffers, answer. */
+    private void writeOne(ServerResponse res, String namespace, JsonObject body, SecretId id, Op.Put.Kind kind,
+                          long expectedVersion, Status success) {
+        byte[] value = value(body, "value");
+        Coordinator.Put put = new Coordinator.Put(id, kind, expectedVersion, SealedValue.seal(value));
+        Arrays.fill(value, (byte) 0);
+        try {
+            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
+                                                                                        time(body, "requestTime"), List.of(put))));
+            respondWrite(res, result, success);
+        } finally {
+            Arrays.fill(put.sealedValue(), (byte) 0);
+        }
     }
 
     private void batch(ServerRequest req, ServerResponse res) {
