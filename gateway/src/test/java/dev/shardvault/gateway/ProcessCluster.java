@@ -53,7 +53,7 @@ final class ProcessCluster implements AutoCloseable {
                         prepare-millis: 1000
                         commit-millis: 1000
                         write-budget-millis: 2000
-                        read-millis: 1000
+                        read-millis: 2000
                         resolve-interval-millis: 100
                         in-doubt-min-age-millis: 300
                         sweep-interval-millis: 1000

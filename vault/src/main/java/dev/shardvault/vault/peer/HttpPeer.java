@@ -54,12 +54,12 @@ public final class HttpPeer implements Peer {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
-        return call("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
+        return coalesced("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
     }
 
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
-        return call("/decide", WireCodec.decision(decision), WireCodec::decideReply);
+        return coalesced("/decide", WireCodec.decision(decision), WireCodec::decideReply);
     }
 
     @Override
@@ -69,7 +69,7 @@ public final class HttpPeer implements Peer {
 
     @Override
     public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
-        return call("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
+        return coalesced("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
     }
 
     @Override
@@ -93,13 +93,117 @@ public final class HttpPeer implements Peer {
         return call("/tombstone", WireCodec.tombstoneRequest(request), WireCodec::bool);
     }
 
+    // ---- coalescing: concurrent prepares, decisions and reads to this peer share HTTP exchanges ----
+
+    private static final int SENDERS = 4;
+
+    private record Queued(String route, byte[] body, java.util.concurrent.CompletableFuture<byte[]> reply) {
+    }
+
+    private final java.util.concurrent.LinkedBlockingQueue<Queued> outbox = new java.util.concurrent.LinkedBlockingQueue<>(16_384);
+    private final java.util.concurrent.atomic.AtomicInteger senders = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Sends through the outbox: up to {@value #SENDERS} exchanges to this peer are in flight at once, and each
+     * carries every message that was waiting when it left (one alone when the peer is idle, so an idle
+     * cluster pays no batching delay). Faults and the tap still see each message on its own.
+     */
+    private <T> T coalesced(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
+        link.beforeSend(self, id, route, body);
+        Queued queued = new Queued(route, body, new java.util.concurrent.CompletableFuture<>());
+        if (!outbox.offer(queued)) {
+            throw new PeerUnavailableException("too many requests queued for node " + id, null);
+        }
+        startSenderIfNeeded();
+        byte[] reply;
+        try {
+            reply = queued.reply.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PeerUnavailableException("interrupted waiting for node " + id, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof PeerUnavailableException unavailable ? unavailable
+                    : new PeerUnavailableException("node " + id + " failed " + route + ": " + e.getCause(), e.getCause());
+        }
+        try {
+            return decoder.apply(reply);
+        } catch (MalformedException e) {
+            throw new PeerUnavailableException("node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e);
+        }
+    }
+
+    private void startSenderIfNeeded() {
+        int running = senders.get();
+        while (running < SENDERS && !outbox.isEmpty()) {
+            if (senders.compareAndSet(running, running + 1)) {
+                Thread.ofVirtual().name("peer-" + id + "-sender").start(this::sendLoop);
+                return;
+            }
+            running = senders.get();
+        }
+    }
+
+    /** Sends batches until the outbox is empty, then ends (a new one starts with the next message). */
+    private void sendLoop() {
+        try {
+            java.util.List<Queued> batch = new java.util.ArrayList<>();
+            while (true) {
+                Queued first = outbox.poll();
+                if (first == null) {
+                    return;
+                }
+                batch.clear();
+                batch.add(first);
+                outbox.drainTo(batch, Batches.MAX_MESSAGES - 1);
+                sendBatch(batch);
+            }
+        } finally {
+            senders.decrementAndGet();
+            startSenderIfNeeded(); // a message queued while this sender was stopping
+        }
+    }
+
+    private void sendBatch(java.util.List<Queued> batch) {
+        try {
+            if (batch.size() == 1) {
+                Queued only = batch.getFirst();
+                only.reply.complete(call(only.route, only.body, bytes -> bytes, false));
+                return;
+            }
+            java.util.List<Batches.Message> messages = batch.stream().map(q -> new Batches.Message(q.route, q.body)).toList();
+            byte[] reply = call("/batch", Batches.encodeRequest(messages), bytes -> bytes, false);
+            java.util.List<Batches.Answer> answers = Batches.decodeReply(reply, batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Batches.Answer answer = answers.get(i);
+                if (answer.ok()) {
+                    batch.get(i).reply.complete(answer.body());
+                } else {
+                    batch.get(i).reply.completeExceptionally(new PeerUnavailableException(
+                            "node " + id + " refused " + batch.get(i).route + ": "
+                            + new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8), null));
+                }
+            }
+        } catch (PeerUnavailableException | RuntimeException e) {
+            PeerUnavailableException failure = e instanceof PeerUnavailableException unavailable ? unavailable
+                    : new PeerUnavailableException("node " + id + ": " + e, e);
+            batch.forEach(queued -> queued.reply.completeExceptionally(failure));
+        }
+    }
+
+    private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
+        return call(route, body, decoder, true);
+    }
+
     /**
      * One request, retried once on a transport failure: a pooled keep-alive connection to a peer that restarted
      * fails on first use, and every peer call is idempotent (a repeated prepare, decision, status question,
      * read, repair or tombstone has the effect of one), so the retry is always safe.
      */
-    private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
-        link.beforeSend(self, id, route, body);
+    private <T> T call(String route, byte[] body, Function<byte[], T> decoder, boolean consultLink)
+            throws PeerUnavailableException {
+        if (consultLink) {
+            link.beforeSend(self, id, route, body);
+        }
         try {
             return attempt(route, body, decoder);
         } catch (TransportFailure first) {
