@@ -9,7 +9,6 @@ import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
 import dev.shardvault.vault.config.Timeouts;
-import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,9 +116,5 @@ final class LocalCluster implements AutoCloseable {
         for (int id = 1; id <= 5; id++) {
             stop(id);
         }
-    }
-
-    static PeerLink direct() {
-        return PeerLink.DIRECT;
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.gateway.env.EnvTransformer.Result;
 import java.util.List;
-import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -146,9 +145,5 @@ class DotenvTest {
         secrets.values.put("S", secret);
         String expanded = transform("URL=\"pre-secret(S)-post\"\n", secrets);
         assertEquals("pre-" + secret + "-post", parsedValue(expanded, "URL"));
-    }
-
-    static String joined(List<String> parts) {
-        return parts.stream().collect(Collectors.joining());
     }
 }

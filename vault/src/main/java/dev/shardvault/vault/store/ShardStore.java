@@ -55,7 +55,6 @@ public final class ShardStore implements AutoCloseable {
     private final Set<TxnId> preparing = new HashSet<>();
     private final Map<TxnId, TxnState> decided = new HashMap<>();
     private final Map<RequestId, Committed> committedRequests = new HashMap<>();
-    private long orphanDecisions;
     /** Replay only: secrets whose share records were seen, and tombstones that followed them. */
     private final Set<SecretId> replayedShares = new HashSet<>();
     private final Map<SecretId, Long> unfinishedErasures = new HashMap<>();
@@ -403,13 +402,6 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
-    /** Whether a prepare of this transaction is being written right now (it has not voted yet). */
-    public boolean isPreparing(TxnId txn) {
-        synchronized (monitor) {
-            return preparing.contains(txn);
-        }
-    }
-
     public List<InDoubt> inDoubt() {
         synchronized (monitor) {
             return pending.values().stream().map(p -> new InDoubt(p.txn, p.coordinator, p.preparedAtNanos,
@@ -515,9 +507,6 @@ public final class ShardStore implements AutoCloseable {
                     txn.ops[prepared.opIndex()] = prepared.op();
                 }
                 case Committed committed -> {
-                    if (!pending.containsKey(committed.txn()) && !decided.containsKey(committed.txn())) {
-                        orphanDecisions++;
-                    }
                     applyCommit(committed);
                     for (Outcome outcome : committed.outcomes()) {
                         if (outcome instanceof Outcome.Removed removed) {

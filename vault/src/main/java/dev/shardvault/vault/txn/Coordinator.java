@@ -135,7 +135,6 @@ public final class Coordinator {
      * @param budgetMillis      longest a write may take, lock-conflict retries included
      */
     public record Timeouts(long prepareMillis, long graceMillis, long commitMillis, long budgetMillis) {
-        public static final Timeouts DEFAULT = new Timeouts(2_000, 25, 2_000, 5_000);
     }
 
     private static final System.Logger LOG = System.getLogger(Coordinator.class.getName());
