@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.vault.Client.Answer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,27 +13,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ConcurrencyTest {
+class ConcurrencyTest extends ClusterTestBase {
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() {
-        cluster = TestCluster.start(dir, 5, 3);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
 
     @RepeatedTest(3)
     void twoConcurrentCreatesOfOneNameGiveExactlyOne201() throws Exception {

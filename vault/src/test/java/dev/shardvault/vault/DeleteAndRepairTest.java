@@ -1,6 +1,5 @@
 package dev.shardvault.vault;
 
-import static dev.shardvault.vault.FaultToleranceTest.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,36 +9,19 @@ import dev.shardvault.vault.model.SecretView;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShareState;
 import dev.shardvault.vault.store.VersionMeta;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Threshold delete with physical erasure, read repair, and convergence of nodes that missed either. */
-class DeleteAndRepairTest {
+class DeleteAndRepairTest extends ClusterTestBase {
 
     private static final SecretId S = new SecretId("default", "S");
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() {
-        cluster = TestCluster.start(dir, 5, 3);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
 
     private Answer delete(int via, String name) {
         return cluster.client(via).send("POST", "/internal/v1/deletions/default/" + name,

@@ -6,32 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shardvault.vault.Client.Answer;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.store.Selector;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What a 5-node cluster (k = 3, W = 3) does with nodes isolated, stopped and restarted. */
-class FaultToleranceTest {
+class FaultToleranceTest extends ClusterTestBase {
 
     private static final SecretId S = new SecretId("default", "S");
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() {
-        cluster = TestCluster.start(dir, 5, 3);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
 
     @Test
     void withNMinusKNodesCutOffEveryReadAndWriteStillWorks() {
@@ -149,19 +130,5 @@ class FaultToleranceTest {
         }
         assertEquals(200, cluster.client(5).update("S", "v3").status());
         assertEquals(3, cluster.node(5).store().read(S, Selector.LATEST).version());
-    }
-
-    static void eventually(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.shardvault.vault;
 
-import static dev.shardvault.vault.FaultToleranceTest.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,35 +15,18 @@ import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.TxnState;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Coordinator failures: participants left holding a prepare end committed or aborted, never stuck once the
  * coordinator or a decided participant is reachable.
  */
-class InDoubtTest {
+class InDoubtTest extends ClusterTestBase {
 
     private static final SecretId S = new SecretId("default", "S");
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() {
-        cluster = TestCluster.start(dir, 5, 3);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
 
     /** Plays a coordinator that sends prepares over the real peer protocol and then vanishes. */
     private TxnId prepareEverywhere(int claimedCoordinator, SecretId id) throws Exception {

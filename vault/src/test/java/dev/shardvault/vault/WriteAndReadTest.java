@@ -6,30 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shardvault.vault.Client.Answer;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The write and read rules on a healthy 5-node cluster (k = 3, W = 3). */
-class WriteAndReadTest {
+class WriteAndReadTest extends ClusterTestBase {
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() {
-        cluster = TestCluster.start(dir, 5, 3);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
 
     @Test
     void createThenReadThroughAnotherNodeReturnsTheValue() {
@@ -48,7 +31,7 @@ class WriteAndReadTest {
     void everyNodeHoldsExactlyOneShareOfTheNewVersion() {
         cluster.client(2).create("API_KEY", "k-123");
         // The create returns once W = 3 nodes hold their share; the commit reaches the other two just after.
-        FaultToleranceTest.eventually("every node applies the commit", () -> {
+        eventually("every node applies the commit", () -> {
             for (int id = 1; id <= 5; id++) {
                 if (cluster.node(id).store().view(new dev.shardvault.vault.model.SecretId("default", "API_KEY"))
                         instanceof dev.shardvault.vault.model.SecretView.Absent) {

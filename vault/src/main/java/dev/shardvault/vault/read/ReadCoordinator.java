@@ -325,19 +325,25 @@ public final class ReadCoordinator {
         }
     }
 
-    /** Every version of the current incarnation any answering node knows, ascending. */
-    public HistoryResult history(SecretId id) {
-        FanOut<HistoryReply> fanOut = FanOut.start(peers.all(), peer -> peer.history(id));
+    /** Asks every node and keeps every answer that arrives before the deadline. */
+    private <T> List<T> gather(FanOut.Call<T> call) {
+        FanOut<T> fanOut = FanOut.start(peers.all(), call);
         long deadline = System.nanoTime() + timeoutNanos;
-        List<HistoryReply> answers = new ArrayList<>();
-        FanOut.Reply<HistoryReply> reply;
+        List<T> answers = new ArrayList<>();
+        FanOut.Reply<T> reply;
         while ((reply = fanOut.next(deadline)) != null) {
             if (reply.ok()) {
                 answers.add(reply.value());
             } else {
-                LOG.log(System.Logger.Level.WARNING, "history: " + reply.failure().getMessage());
+                LOG.log(System.Logger.Level.DEBUG, "no answer: " + reply.failure().getMessage());
             }
         }
+        return answers;
+    }
+
+    /** Every version of the current incarnation any answering node knows, ascending. */
+    public HistoryResult history(SecretId id) {
+        List<HistoryReply> answers = gather(peer -> peer.history(id));
         if (answers.size() < majority()) {
             return new HistoryResult.QuorumUnavailable(answers.size(), majority());
         }
@@ -356,15 +362,7 @@ public final class ReadCoordinator {
 
     /** A page of live secret names after {@code after}, merged from a majority. */
     public ListResult list(String namespace, String after, int limit) {
-        FanOut<ListReply> fanOut = FanOut.start(peers.all(), peer -> peer.list(namespace, after, limit));
-        long deadline = System.nanoTime() + timeoutNanos;
-        List<ListReply> answers = new ArrayList<>();
-        FanOut.Reply<ListReply> reply;
-        while ((reply = fanOut.next(deadline)) != null) {
-            if (reply.ok()) {
-                answers.add(reply.value());
-            }
-        }
+        List<ListReply> answers = gather(peer -> peer.list(namespace, after, limit));
         if (answers.size() < majority()) {
             return new ListResult.QuorumUnavailable(answers.size(), majority());
         }
