@@ -38,6 +38,7 @@ public final class Gateway implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                .connectionOptions(options -> options.tcpNoDelay(true))
                 .addFeature(ObserveFeature.builder()
                                     .addObserver(HealthObserver.builder()
                                                          .details(true)

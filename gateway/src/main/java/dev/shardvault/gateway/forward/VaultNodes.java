@@ -54,6 +54,7 @@ public final class VaultNodes implements AutoCloseable {
             clients.add(WebClient.builder().baseUri(address.uri())
                                 .connectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
                                 .readTimeout(Duration.ofMillis(config.requestTimeoutMillis()))
+                                .socketOptions(options -> options.tcpNoDelay(true))
                                 .maxInMemoryEntity(4 << 20)
                                 .build());
             probes.add(WebClient.builder().baseUri(address.uri())

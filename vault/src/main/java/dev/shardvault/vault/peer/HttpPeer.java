@@ -43,6 +43,8 @@ public final class HttpPeer implements Peer {
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)
                 .keepAlive(true)
+                // Small request/answer exchanges on kept-alive connections: never let Nagle hold a write back.
+                .socketOptions(options -> options.tcpNoDelay(true))
                 .maxInMemoryEntity(8 << 20)
                 .build();
     }
