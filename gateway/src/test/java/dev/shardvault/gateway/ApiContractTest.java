@@ -262,7 +262,8 @@ class ApiContractTest {
         assertEquals(200, deleted.status(), deleted.text());
         assertEquals("DOOMED", deleted.json().getString("name"));
         assertTrue(deleted.json().getBoolean("deleted"));
-        assertEquals(5, deleted.json().getInt("erasedOn"));
+        int erasedOn = deleted.json().getInt("erasedOn");
+        assertTrue(erasedOn >= 3 && erasedOn <= 5, "erasedOn " + erasedOn); // at least D; more if they answered in time
         assertEquals(5, deleted.json().getInt("nodes"));
         assertEquals(3, deleted.json().getInt("threshold"));
         assertEquals(3, deleted.json().getInt("required"));

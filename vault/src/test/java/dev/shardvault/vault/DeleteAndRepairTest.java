@@ -63,9 +63,12 @@ class DeleteAndRepairTest extends ClusterTestBase {
         Answer deleted = delete(3, "S");
         assertEquals(200, deleted.status(), deleted.body().toString());
         assertTrue(deleted.body().getBoolean("deleted"));
-        assertEquals(5, deleted.body().getInt("erasedOn"));
+        int erasedOn = deleted.body().getInt("erasedOn");
+        assertTrue(erasedOn >= 3 && erasedOn <= 5, "erasedOn " + erasedOn);
         assertEquals(3, deleted.body().getInt("required"));
-        assertEquals(0, nodesHoldingAnyOf(shares), "a share survived on disk");
+        // Every node that confirmed had erased before confirming; the others finish right after.
+        assertTrue(nodesHoldingAnyOf(shares) <= 5 - erasedOn, "a node confirmed the delete before erasing");
+        eventually("every node erases", () -> nodesHoldingAnyOf(shares) == 0);
         assertEquals(404, cluster.client(4).read("S").status());
         assertEquals(404, cluster.client(4).history("S").status());
         assertEquals(404, cluster.client(4).update("S", "again").status());
@@ -170,7 +173,8 @@ class DeleteAndRepairTest extends ClusterTestBase {
                 cluster.node(node).sweepNow();
             }
             assertEquals(404, cluster.client(1 + random.nextInt(5)).read(name).status(), "round " + round + ": resurrected");
-            assertEquals(0, nodesHoldingAnyOf(shares), "round " + round + ": a share survived the delete");
+            // Nodes beyond D may still be erasing when the delete answers; none may keep a share for good.
+            eventually("round " + round + ": no share survives the delete", () -> nodesHoldingAnyOf(shares) == 0);
             Answer recreated = cluster.client(1 + random.nextInt(5)).create(name, "reborn-" + round);
             assertEquals(201, recreated.status());
             assertEquals("reborn-" + round, cluster.client(1 + random.nextInt(5)).read(name).value());
