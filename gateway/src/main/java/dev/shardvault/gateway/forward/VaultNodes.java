@@ -28,8 +28,11 @@ public final class VaultNodes implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VaultNodes.class.getName());
 
-    /** A vault node's answer: its status and JSON body. */
-    public record Answer(int status, JsonObject body) {
+    /**
+     * A vault node's answer: its status and JSON body. {@code afterAmbiguousFailure}: an earlier node may have
+     * received this same request before it failed, so for a write this answer alone does not say what happened.
+     */
+    public record Answer(int status, JsonObject body, boolean afterAmbiguousFailure) {
     }
 
     /** What the last probe found. */
@@ -87,15 +90,17 @@ public final class VaultNodes implements AutoCloseable {
     public Answer send(Method method, String path, Map<String, String> query, JsonObject body) {
         List<Integer> order = order();
         StringBuilder failures = new StringBuilder();
+        boolean ambiguous = false;
         for (int index : order) {
             HttpClientRequest request = clients.get(index).method(method).path(path);
             query.forEach(request::queryParam);
             try (HttpClientResponse response = body == null ? request.request()
                     : request.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json")).submit(body.toString())) {
                 String text = response.as(String.class);
-                return new Answer(response.status().code(), parse(text));
+                return new Answer(response.status().code(), parse(text), ambiguous);
             } catch (RuntimeException e) {
                 markDown(index);
+                ambiguous |= !connectFailure(e);
                 failures.append(failures.isEmpty() ? "" : "; ").append("node ").append(addresses.get(index).id())
                         .append(connectFailure(e) ? " unreachable" : " did not answer");
                 LOG.log(System.Logger.Level.DEBUG, "vault node " + addresses.get(index).id() + " failed: " + e);

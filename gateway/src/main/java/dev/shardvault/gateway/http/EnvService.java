@@ -134,7 +134,7 @@ final class EnvService implements HttpService {
             plaintexts.forEach((name, value) -> creates.add(JSON.createObjectBuilder().add("name", name).add("value", value)));
             JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key)
                     .add("creates", creates).build();
-            Answer answer = vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body);
+            Answer answer = SecretsService.settled(vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body), key);
             metrics.write(answer);
             if (answer.status() == 201) {
                 return new Creation.Created();

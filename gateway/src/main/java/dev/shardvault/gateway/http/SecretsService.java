@@ -55,9 +55,10 @@ final class SecretsService implements HttpService {
         JsonObject body = Requests.jsonObject(req, Set.of("name", "value"));
         String name = Requests.name(Requests.string(body, "name"));
         String value = Requests.value(body);
+        String key = key(req);
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
-                .add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
-        Answer answer = vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward);
+                .add("requestTime", Clock.now()).add("idempotencyKey", key).build();
+        Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 201);
         res.status(Status.CREATED_201)
@@ -71,10 +72,12 @@ final class SecretsService implements HttpService {
         String name = Requests.name(req.path().pathParameters().get("name"));
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
+        String key = key(req);
         JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.now())
-                .add("idempotencyKey", key(req));
+                .add("idempotencyKey", key);
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
-        Answer answer = vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(), forward.build());
+        Answer answer = settled(vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(),
+                                           forward.build()), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
@@ -136,8 +139,10 @@ final class SecretsService implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         Principal principal = requests.authorize(req, Action.DELETE);
         String name = Requests.name(req.path().pathParameters().get("name"));
-        JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key(req)).build();
-        Answer answer = vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(), forward);
+        String key = key(req);
+        JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key).build();
+        Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
+                                           forward), key);
         metrics.write(answer);
         json(res, expect(answer, 200));
     }
@@ -163,6 +168,23 @@ final class SecretsService implements HttpService {
             throw new ProblemException(Problem.fromVault(answer.status(), answer.body()));
         }
         return answer.body();
+    }
+
+    /**
+     * For a write: if the gateway re-sent it to another node after one failed with the request possibly
+     * delivered, a "nothing was done" answer only speaks for the second attempt — the first may still commit.
+     * Such an answer becomes 503 commit-unconfirmed with {@code phase: "unknown"} and the key to retry with.
+     */
+    static Answer settled(Answer answer, String idempotencyKey) {
+        boolean saysNothingHappened = answer.status() == 404 || answer.status() == 409 || answer.status() == 412
+                                      || (answer.status() == 503 && "voting".equals(answer.body().getString("phase", "")));
+        if (answer.afterAmbiguousFailure() && saysNothingHappened) {
+            throw new ProblemException(Problem.of(503, "commit-unconfirmed", "Outcome unknown",
+                    "a vault node failed while handling this write and another attempt could not settle it; "
+                    + "retry with the same Idempotency-Key for the outcome")
+                    .with("phase", "unknown").with("idempotencyKey", idempotencyKey));
+        }
+        return answer;
     }
 
     private static JsonObject written(JsonObject result) {
