@@ -12,7 +12,6 @@ import dev.shardvault.vault.config.Timeouts;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +26,8 @@ import java.util.Set;
  * it) and a real gateway in front, all in this JVM. The peer link can drop commit messages on demand.
  */
 final class LocalCluster implements AutoCloseable {
+
+    private final Ports ports = new Ports();
 
     static final String FULL = "full-token";
     static final String READ_ONLY = "read-only-token";
@@ -46,7 +47,7 @@ final class LocalCluster implements AutoCloseable {
         this.root = root;
         List<NodeAddress> addresses = new ArrayList<>();
         for (int id = 1; id <= 5; id++) {
-            addresses.add(new NodeAddress(id, "127.0.0.1", freePort(), freePort()));
+            addresses.add(new NodeAddress(id, "127.0.0.1", ports.next(), ports.next()));
         }
         this.cluster = new ClusterConfig(5, 3, 3, 3, 1, addresses);
         for (int id = 1; id <= 5; id++) {
@@ -99,21 +100,6 @@ final class LocalCluster implements AutoCloseable {
     private void link(int from, int to, String route, byte[] body) throws PeerUnavailableException {
         if (dropCommits && route.equals("/decide")) {
             throw new PeerUnavailableException("test: commit dropped", null);
-        }
-    }
-
-    private final java.util.Set<Integer> taken = new java.util.HashSet<>();
-
-    /** An ephemeral port not handed out before by this cluster (the OS may offer a just-closed port again). */
-    private int freePort() {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 

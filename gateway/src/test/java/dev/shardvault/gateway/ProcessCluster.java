@@ -6,7 +6,6 @@ import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProcessCluster implements AutoCloseable {
 
+    private final Ports freePorts = new Ports();
+
     static final int N = 5;
     static final String TOKEN = "sv_process-test-token";
     static final int GATEWAY = 0;
@@ -34,10 +35,10 @@ final class ProcessCluster implements AutoCloseable {
         this.dir = dir;
         StringBuilder nodes = new StringBuilder();
         for (int id = 0; id <= N; id++) {
-            ports[id] = freePort();
+            ports[id] = freePorts.next();
             if (id > 0) {
                 nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
-                     .append("\n      peer-port: ").append(freePort()).append('\n');
+                     .append("\n      peer-port: ").append(freePorts.next()).append('\n');
             }
         }
         try {
@@ -136,21 +137,6 @@ final class ProcessCluster implements AutoCloseable {
             return Files.readString(outputOf(id));
         } catch (IOException e) {
             return "(no output)";
-        }
-    }
-
-    private final java.util.Set<Integer> taken = new java.util.HashSet<>();
-
-    /** An ephemeral port not handed out before by this cluster (the OS may offer a just-closed port again). */
-    private int freePort() {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 
