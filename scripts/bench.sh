@@ -2,6 +2,7 @@
 # ShardVault end-to-end benchmark through the gateway, optionally side by side with a 5-member etcd.
 #
 #   scripts/bench.sh [--seconds N] [--baseline etcd]
+#   BENCH_OPTS="-Dbench.only=create.1_client,read_latest.16_clients -Dbench.warmup-seconds=30" scripts/bench.sh
 #
 # Starts the local cluster unless one is running (and stops only what it started), runs the Java load
 # generator (virtual-thread clients, keep-alive HTTP, 48-byte values, unique names, warm-up excluded) and
@@ -49,7 +50,7 @@ if ! scripts/cluster.sh status 2>/dev/null | grep -q '^gateway .*healthy'; then
   STARTED_CLUSTER=1
 fi
 PIDS=$(cat var/run/*.pid | paste -sd, -)
-java -Xmx1g -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
+java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
   "$SECONDS_PER" "$PIDS" | tee "$OUT/shardvault.txt"
 
 [ "$BASELINE" = etcd ] || exit 0
@@ -80,7 +81,7 @@ for _ in $(seq 1 100); do
        && grep -q '"health":"true"' <&3 ) 2>/dev/null; then break; fi
   sleep 0.3
 done
-java -Xmx1g -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator etcd "$URLS" - "$SECONDS_PER" \
+java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator etcd "$URLS" - "$SECONDS_PER" \
   "$(IFS=,; echo "${ETCD_PIDS[*]}")" | tee "$OUT/etcd.txt"
 
 # shardvault/etcd for every figure both printed

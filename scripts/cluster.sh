@@ -113,23 +113,34 @@ tokens:
 YAML
 }
 
+# Every process of a local cluster shares this machine's cores with n others, so each JVM gets a share
+# instead of assuming the machine is its own: as many virtual-thread carriers as its share of the cores
+# (at least one), and the serial collector on a bounded heap (a node's working set is small; parallel and
+# concurrent collectors would add GC threads per JVM). JAVA_OPTS comes after these and overrides them.
+default_jvm_opts() {
+  local cores carriers
+  cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+  carriers=$(( cores / (N + 1) )); [ "$carriers" -ge 1 ] || carriers=1
+  printf '%s\n' -XX:+UseSerialGC -Xms256m -Xmx1g -Djdk.virtualThreadScheduler.parallelism="$carriers"
+}
+
 launch() { # launch NAME: start the process in the background unless it runs
   local name=$1 pid java props=()
   pid=$(pid_of "$name")
   if [ -n "$pid" ]; then echo "$(label "$name") already running (pid $pid)"; return 0; fi
   mkdir -p "$VAR/run" "$VAR/log" "$VAR/data"
   java=$(java_cmd)
-  mapfile -t props < <(cluster_props)
+  mapfile -t props < <(default_jvm_opts; cluster_props)
   props+=(-Dshardvault.process="$(label "$name")")
   if [ "$name" = gateway ]; then
     ensure_dev_token
     props+=(-Dserver.port="$GATEWAY_PORT" -Dgateway.tokens-file="$VAR/dev-tokens.yaml")
     # shellcheck disable=SC2086
-    nohup "$java" ${JAVA_OPTS:-} "${props[@]}" -jar gateway/target/gateway.jar >> "$(log_file "$name")" 2>&1 &
+    nohup "$java" "${props[@]}" ${JAVA_OPTS:-} -jar gateway/target/gateway.jar >> "$(log_file "$name")" 2>&1 &
   else
     props+=(-Dvault.node-id="$name" -Dvault.data-dir="$VAR/data/node-$name")
     # shellcheck disable=SC2086
-    nohup "$java" ${JAVA_OPTS:-} "${props[@]}" -jar vault/target/vault.jar >> "$(log_file "$name")" 2>&1 &
+    nohup "$java" "${props[@]}" ${JAVA_OPTS:-} -jar vault/target/vault.jar >> "$(log_file "$name")" 2>&1 &
   fi
   echo $! > "$(pid_file "$name")"
   echo "started $(label "$name") (pid $!), log $(log_file "$name")"

@@ -31,7 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LoadGenerator {
 
     private static final String VALUE = "v".repeat(48);
-    private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmup-seconds", "8"));
+    private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmup-seconds", "90"));
+    private static final double WARMUP_SLICE_SECONDS = 3;
+    private static final double SETTLE_SECONDS = Double.parseDouble(System.getProperty("bench.settle-seconds", "2"));
+    /** Comma-separated workload names to run (e.g. {@code create.1_client}); empty runs them all. */
+    private static final List<String> ONLY = Arrays.stream(System.getProperty("bench.only", "").split(","))
+            .filter(s -> !s.isBlank()).toList();
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
@@ -69,45 +74,70 @@ public final class LoadGenerator {
 
     // ---- workloads ----
 
+    /** One workload: a name, a client count, and its operation (made when the workload starts). */
+    private record Workload(String name, int clients, java.util.function.Supplier<Operation> operation) {
+    }
+
     private void shardvault() throws Exception {
         List<String> names = new ArrayList<>();
-        // JVMs need their hot paths compiled before they are measured; etcd gets the same warm-up.
-        measure("warmup", 16, WARMUP_SECONDS, i -> create(names), false);
-        List<String> warm = snapshot(names);
-        measure("warmup", 16, WARMUP_SECONDS, i -> read(warm.get((int) (i % warm.size())), ""), false);
-        measure("create.1_client", 1, seconds, i -> create(names), true);
-        measure("create.16_clients", 16, seconds, i -> create(names), true);
-        measure("create.64_clients", 64, seconds, i -> create(names), true);
-        List<String> existing = snapshot(names);
-        measure("update.16_clients", 16, seconds, i -> update(existing.get((int) (i % existing.size()))), true);
-        measure("read_latest.16_clients", 16, seconds, i -> read(existing.get((int) (i * 7919 % existing.size())), ""), true);
-        measure("read_latest.64_clients", 64, seconds, i -> read(existing.get((int) (i * 7919 % existing.size())), ""), true);
-        measure("read_historical.16_clients", 16, seconds,
-                i -> read(existing.get((int) (i * 7919 % existing.size())), "?version=1"), true);
-        StringBuilder file = new StringBuilder("# 20 references\n");
-        for (int r = 0; r < 20; r++) {
-            file.append("VAR_").append(r).append("=secret(").append(existing.get(r * 13 % existing.size())).append(")\n");
-        }
-        String env = file.toString();
-        measure("env_expand_20_refs.16_clients", 16, seconds, i -> expand(env), true);
+        java.util.function.IntFunction<String> existing = i -> {
+            synchronized (names) {
+                return names.get(Math.floorMod(i * 7919, names.size()));
+            }
+        };
+        run(List.of(
+                new Workload("create.1_client", 1, () -> i -> create(names)),
+                new Workload("create.16_clients", 16, () -> i -> create(names)),
+                new Workload("create.64_clients", 64, () -> i -> create(names)),
+                new Workload("update.16_clients", 16, () -> i -> update(existing.apply((int) i))),
+                new Workload("read_latest.16_clients", 16, () -> i -> read(existing.apply((int) i), "")),
+                new Workload("read_latest.64_clients", 64, () -> i -> read(existing.apply((int) i), "")),
+                new Workload("read_historical.16_clients", 16, () -> i -> read(existing.apply((int) i), "?version=1")),
+                new Workload("env_expand_20_refs.16_clients", 16, () -> {
+                    StringBuilder file = new StringBuilder("# 20 references\n");
+                    for (int r = 0; r < 20; r++) {
+                        file.append("VAR_").append(r).append("=secret(").append(existing.apply(r * 13)).append(")\n");
+                    }
+                    String env = file.toString();
+                    return i -> expand(env);
+                })));
     }
 
     private void etcd() throws Exception {
         List<String> keys = new ArrayList<>();
-        measure("warmup", 16, WARMUP_SECONDS, i -> put(keys), false);
-        List<String> warm = snapshot(keys);
-        measure("warmup", 16, WARMUP_SECONDS, i -> range(warm.get((int) (i % warm.size()))), false);
-        measure("create.1_client", 1, seconds, i -> put(keys), true);
-        measure("create.16_clients", 16, seconds, i -> put(keys), true);
-        measure("create.64_clients", 64, seconds, i -> put(keys), true);
-        List<String> existing = snapshot(keys);
-        measure("read_latest.16_clients", 16, seconds, i -> range(existing.get((int) (i * 7919 % existing.size()))), true);
-        measure("read_latest.64_clients", 64, seconds, i -> range(existing.get((int) (i * 7919 % existing.size()))), true);
+        java.util.function.IntFunction<String> existing = i -> {
+            synchronized (keys) {
+                return keys.get(Math.floorMod(i * 7919, keys.size()));
+            }
+        };
+        run(List.of(
+                new Workload("create.1_client", 1, () -> i -> put(keys)),
+                new Workload("create.16_clients", 16, () -> i -> put(keys)),
+                new Workload("create.64_clients", 64, () -> i -> put(keys)),
+                new Workload("read_latest.16_clients", 16, () -> i -> range(existing.apply((int) i))),
+                new Workload("read_latest.64_clients", 64, () -> i -> range(existing.apply((int) i)))));
     }
 
-    private static List<String> snapshot(List<String> names) {
-        synchronized (names) {
-            return List.copyOf(names);
+    /**
+     * Warms up, then measures each selected workload. JIT-compiled servers (six JVMs sharing the cores here)
+     * reach their steady state only after minutes of the same traffic, so the warm-up cycles through every
+     * selected workload in short slices for {@code bench.warmup-seconds}; each workload then runs for
+     * {@code bench.settle-seconds} unmeasured before its measured window. etcd gets the same schedule.
+     */
+    private void run(List<Workload> all) throws Exception {
+        List<Workload> selected = all.stream().filter(w -> ONLY.isEmpty() || ONLY.contains(w.name())).toList();
+        // The first slice creates, so that the reading workloads have names to read.
+        Workload seed = all.getFirst();
+        measure("warmup", 16, Math.min(WARMUP_SLICE_SECONDS, WARMUP_SECONDS), seed.operation().get(), false);
+        long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+        for (int slice = 0; System.nanoTime() < warmupEnd; slice++) {
+            Workload workload = selected.get(slice % selected.size());
+            measure("warmup", workload.clients(), WARMUP_SLICE_SECONDS, workload.operation().get(), false);
+        }
+        for (Workload workload : selected) {
+            Operation operation = workload.operation().get();
+            measure("settle", workload.clients(), SETTLE_SECONDS, operation, false);
+            measure(workload.name(), workload.clients(), seconds, operation, true);
         }
     }
 
