@@ -121,9 +121,9 @@ public final class VaultNode implements AutoCloseable {
         return reader.repairCounts();
     }
 
-    /** Runs one sweep now (tests; the background loop runs one every sweep interval). */
+    /** Sweeps against every peer now (tests; the background loop sweeps against one peer per interval). */
     public int sweepNow() {
-        return sweeper.sweep();
+        return sweeper.sweepAll();
     }
 
     private void sweepLoop() {

@@ -57,6 +57,7 @@ class DeleteAndRepairTest extends ClusterTestBase {
     void deleteErasesEveryShareOnEveryNodeBeforeItIsAcknowledged() {
         cluster.client(1).create("S", "v1-" + "x".repeat(40));
         cluster.client(2).update("S", "v2-" + "y".repeat(40));
+        awaitLatest(S, 2);
         List<byte[]> shares = sharesOf(S);
         assertEquals(10, shares.size());
         assertEquals(5, nodesHoldingAnyOf(shares));
@@ -78,6 +79,7 @@ class DeleteAndRepairTest extends ClusterTestBase {
     @Test
     void withNMinusKNodesDownADeleteSucceedsAndTheReturningNodesEraseToo() {
         cluster.client(1).create("S", "v1-" + "z".repeat(40));
+        awaitLatest(S, 1);
         List<byte[]> shares = sharesOf(S);
         cluster.stop(4);
         cluster.stop(5);
@@ -148,6 +150,7 @@ class DeleteAndRepairTest extends ClusterTestBase {
             String name = "RACE_" + round;
             SecretId id = new SecretId("default", name);
             cluster.client(1).create(name, "old-" + round);
+            awaitLatest(id, 1);
             int lagging = 1 + random.nextInt(5);
             cluster.stop(lagging);
             int via = lagging % 5 + 1;

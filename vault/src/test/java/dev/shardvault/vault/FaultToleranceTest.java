@@ -84,6 +84,7 @@ class FaultToleranceTest extends ClusterTestBase {
     void aStoppedNodeRestartsFromItsLogWithTheSameState() {
         cluster.client(1).create("S", "v1", null, "2026-01-01T00:00:00.000Z");
         cluster.client(2).update("S", "v2", -1, "2026-01-02T00:00:00.000Z");
+        awaitLatest(S, 2, 3);
         var before = cluster.node(3).store().read(S, Selector.LATEST);
         var history = cluster.node(3).store().history(S);
         cluster.stop(3);
@@ -120,6 +121,8 @@ class FaultToleranceTest extends ClusterTestBase {
     @Test
     void aNodeThatMissedAWriteIsIgnoredForThatReadButServesLaterOnes() {
         cluster.client(1).create("S", "v1");
+        // The create is acknowledged once W nodes hold it; node 5 gets its share as soon as its vote arrives.
+        awaitLatest(S, 1, 5);
         cluster.stop(5);
         assertEquals(200, cluster.client(1).update("S", "v2").status());
         cluster.restart(5);

@@ -331,7 +331,7 @@ public final class VaultService implements HttpService {
         guarded(req, res, (rq, rs) -> {
             String namespace = namespace(rq);
             String after = rq.query().first("after").asOptional().orElse(null);
-            if (after != null && !SecretId.NAME.matcher(after).matches()) {
+            if (after != null && !SecretId.validName(after)) {
                 throw new BadRequest("after", "must be a secret name", false);
             }
             int limit = 100;
@@ -385,7 +385,7 @@ public final class VaultService implements HttpService {
 
     private static String namespace(ServerRequest req) {
         String namespace = req.path().pathParameters().get("namespace");
-        if (!SecretId.NAMESPACE.matcher(namespace).matches()) {
+        if (!SecretId.validNamespace(namespace)) {
             throw new BadRequest("namespace", "must match " + SecretId.NAMESPACE.pattern(), false);
         }
         return namespace;

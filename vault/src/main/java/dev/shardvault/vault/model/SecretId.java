@@ -12,12 +12,48 @@ public record SecretId(String namespace, String name) implements Comparable<Secr
     public static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
 
     public SecretId {
-        if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
+        if (!validNamespace(namespace)) {
             throw new IllegalArgumentException("namespace must match " + NAMESPACE.pattern());
         }
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!validName(name)) {
             throw new IllegalArgumentException("name must match " + NAME.pattern());
         }
+    }
+
+    /** Whether {@code name} matches {@link #NAME}; a loop, because every id on every hot path is checked. */
+    public static boolean validName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 128) {
+            return false;
+        }
+        char first = name.charAt(0);
+        if (first < 'A' || first > 'Z') {
+            return false;
+        }
+        for (int i = 1; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code namespace} matches {@link #NAMESPACE}. */
+    public static boolean validNamespace(String namespace) {
+        if (namespace == null || namespace.isEmpty() || namespace.length() > 64) {
+            return false;
+        }
+        char first = namespace.charAt(0);
+        if (!(first >= 'a' && first <= 'z' || first >= '0' && first <= '9')) {
+            return false;
+        }
+        for (int i = 1; i < namespace.length(); i++) {
+            char c = namespace.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

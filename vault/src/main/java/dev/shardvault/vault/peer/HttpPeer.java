@@ -20,6 +20,9 @@ import io.helidon.http.HeaderValues;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -56,11 +59,21 @@ public final class HttpPeer implements Peer {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
+        return await(prepareAsync(request));
+    }
+
+    @Override
+    public CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
         return coalesced("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
     }
 
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
+        return await(decideAsync(decision));
+    }
+
+    @Override
+    public CompletableFuture<DecideReply> decideAsync(Decision decision) {
         return coalesced("/decide", WireCodec.decision(decision), WireCodec::decideReply);
     }
 
@@ -71,6 +84,11 @@ public final class HttpPeer implements Peer {
 
     @Override
     public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
+        return await(readAsync(secret, selector));
+    }
+
+    @Override
+    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
         return coalesced("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
     }
 
@@ -99,7 +117,7 @@ public final class HttpPeer implements Peer {
 
     private static final int SENDERS = 4;
 
-    private record Queued(String route, byte[] body, java.util.concurrent.CompletableFuture<byte[]> reply) {
+    private record Queued(String route, byte[] body, CompletableFuture<byte[]> reply) {
     }
 
     private final java.util.concurrent.LinkedBlockingQueue<Queued> outbox = new java.util.concurrent.LinkedBlockingQueue<>(16_384);
@@ -108,29 +126,34 @@ public final class HttpPeer implements Peer {
     /**
      * Sends through the outbox: up to {@value #SENDERS} exchanges to this peer are in flight at once, and each
      * carries every message that was waiting when it left (one alone when the peer is idle, so an idle
-     * cluster pays no batching delay). Faults and the tap still see each message on its own.
+     * cluster pays no batching delay). No thread waits for the answer: the sender completes the future. Faults
+     * and the tap still see each message on its own, in the sender.
      */
-    private <T> T coalesced(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
-        link.beforeSend(self, id, route, body);
-        Queued queued = new Queued(route, body, new java.util.concurrent.CompletableFuture<>());
+    private <T> CompletableFuture<T> coalesced(String route, byte[] body, Function<byte[], T> decoder) {
+        Queued queued = new Queued(route, body, new CompletableFuture<>());
         if (!outbox.offer(queued)) {
-            throw new PeerUnavailableException("too many requests queued for node " + id, null);
+            return CompletableFuture.failedFuture(new PeerUnavailableException("too many requests queued for node " + id, null));
         }
         startSenderIfNeeded();
-        byte[] reply;
+        return queued.reply.thenApply(reply -> {
+            try {
+                return decoder.apply(reply);
+            } catch (MalformedException e) {
+                throw new CompletionException(new PeerUnavailableException(
+                        "node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e));
+            }
+        });
+    }
+
+    private <T> T await(CompletableFuture<T> future) throws PeerUnavailableException {
         try {
-            reply = queued.reply.get();
+            return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PeerUnavailableException("interrupted waiting for node " + id, e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof PeerUnavailableException unavailable ? unavailable
-                    : new PeerUnavailableException("node " + id + " failed " + route + ": " + e.getCause(), e.getCause());
-        }
-        try {
-            return decoder.apply(reply);
-        } catch (MalformedException e) {
-            throw new PeerUnavailableException("node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e);
+                    : new PeerUnavailableException("node " + id + " failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -157,11 +180,25 @@ public final class HttpPeer implements Peer {
                 batch.clear();
                 batch.add(first);
                 outbox.drainTo(batch, Batches.MAX_MESSAGES - 1);
-                sendBatch(batch);
+                batch.removeIf(this::refusedByLink);
+                if (!batch.isEmpty()) {
+                    sendBatch(batch);
+                }
             }
         } finally {
             senders.decrementAndGet();
             startSenderIfNeeded(); // a message queued while this sender was stopping
+        }
+    }
+
+    /** Consults the link for one message; true (and the message failed) if it dropped it. */
+    private boolean refusedByLink(Queued queued) {
+        try {
+            link.beforeSend(self, id, queued.route, queued.body);
+            return false;
+        } catch (PeerUnavailableException e) {
+            queued.reply.completeExceptionally(e);
+            return true;
         }
     }
 

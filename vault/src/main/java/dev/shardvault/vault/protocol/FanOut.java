@@ -1,18 +1,27 @@
 package dev.shardvault.vault.protocol;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The same call to many peers at once, one virtual thread each; replies are taken in arrival order until
- * the caller has enough or its deadline passes. Replies that arrive after the caller stopped are dropped.
+ * The same call to many peers at once; replies are taken in arrival order until the caller has enough or its
+ * deadline passes. Replies the caller did not take are dropped, or handed to {@link #onRemaining} if it asked.
  */
 public final class FanOut<T> {
 
-    /** A call to one peer. */
+    /** A blocking call to one peer (run on a virtual thread of its own). */
     public interface Call<T> {
         T call(Peer peer) throws PeerUnavailableException;
+    }
+
+    /** A call to one peer that answers with a future (no thread waits for it). */
+    public interface AsyncCall<T> {
+        CompletableFuture<T> call(Peer peer);
     }
 
     /** One peer's answer: a value, or the reason it gave none. */
@@ -23,31 +32,59 @@ public final class FanOut<T> {
     }
 
     private final LinkedBlockingQueue<Reply<T>> replies = new LinkedBlockingQueue<>();
-    private final int sent;
+    private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
     private int received;
+    private Consumer<Reply<T>> remaining; // guarded by replies
 
-    private FanOut(List<Peer> peers, Call<T> call) {
-        this.sent = peers.size();
+    private FanOut(List<Peer> peers, AsyncCall<T> call) {
         for (Peer peer : peers) {
-            Thread.ofVirtual().name("fan-out-" + peer.id()).start(() -> {
-                try {
-                    replies.add(new Reply<>(peer.id(), call.call(peer), null));
-                } catch (PeerUnavailableException e) {
-                    replies.add(new Reply<>(peer.id(), null, e));
-                } catch (RuntimeException e) {
-                    replies.add(new Reply<>(peer.id(), null, new PeerUnavailableException("node " + peer.id() + " failed: " + e, e)));
-                }
-            });
+            add(peer, call);
         }
     }
 
+    /** One more call, made now, whose reply joins the others (a caller may take it if it still waits). */
+    public void add(Peer peer, AsyncCall<T> call) {
+        sent.incrementAndGet();
+        CompletableFuture<T> future;
+        try {
+            future = call.call(peer);
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((value, error) -> deliver(error == null ? new Reply<>(peer.id(), value, null)
+                                                                     : new Reply<>(peer.id(), null, unavailable(peer, error))));
+    }
+
+    /** Runs a blocking call on one virtual thread per peer. */
     public static <T> FanOut<T> start(List<Peer> peers, Call<T> call) {
+        return new FanOut<>(peers, peer -> Peer.onVirtualThread(() -> call.call(peer)));
+    }
+
+    public static <T> FanOut<T> startAsync(List<Peer> peers, AsyncCall<T> call) {
         return new FanOut<>(peers, call);
+    }
+
+    private static PeerUnavailableException unavailable(Peer peer, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof PeerUnavailableException unavailable ? unavailable
+                : new PeerUnavailableException("node " + peer.id() + " failed: " + cause, cause);
+    }
+
+    private void deliver(Reply<T> reply) {
+        Consumer<Reply<T>> handler;
+        synchronized (replies) {
+            handler = remaining;
+            if (handler == null) {
+                replies.add(reply);
+                return;
+            }
+        }
+        handler.accept(reply);
     }
 
     /** The next reply, or null when every reply was taken or the deadline ({@link System#nanoTime()}) passed. */
     public Reply<T> next(long deadlineNanos) {
-        if (received == sent) {
+        if (received == sent.get()) {
             return null;
         }
         long waitNanos = deadlineNanos - System.nanoTime();
@@ -70,11 +107,24 @@ public final class FanOut<T> {
         }
     }
 
+    /**
+     * Hands every reply not taken yet — already arrived or still to come — to {@code handler} (on the thread
+     * that delivers it); the caller takes no more replies after this.
+     */
+    public void onRemaining(Consumer<Reply<T>> handler) {
+        List<Reply<T>> waiting = new ArrayList<>();
+        synchronized (replies) {
+            remaining = handler;
+            replies.drainTo(waiting);
+        }
+        waiting.forEach(handler);
+    }
+
     public boolean allReceived() {
-        return received == sent;
+        return received == sent.get();
     }
 
     public int sent() {
-        return sent;
+        return sent.get();
     }
 }

@@ -12,6 +12,7 @@ import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShareState;
 import dev.shardvault.vault.store.ShardStore;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One vault node as another sees it. Every call may throw {@link PeerUnavailableException}: the caller
@@ -38,4 +39,39 @@ public interface Peer {
 
     /** Applies a missed delete (and erases); false if the name was busy and it should be retried. */
     boolean tombstone(Messages.TombstoneRequest request) throws PeerUnavailableException;
+
+    // The hot calls also come without a waiting thread: a remote peer completes the future when the answer
+    // arrives (it fails with PeerUnavailableException); by default the call runs on a virtual thread of its own.
+
+    default CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+        return onVirtualThread(() -> prepare(request));
+    }
+
+    default CompletableFuture<DecideReply> decideAsync(Decision decision) {
+        return onVirtualThread(() -> decide(decision));
+    }
+
+    default CompletableFuture<ShareState> readAsync(SecretId id, Selector selector) {
+        return onVirtualThread(() -> read(id, selector));
+    }
+
+    /** A blocking peer call. */
+    interface Call<T> {
+        T call() throws PeerUnavailableException;
+    }
+
+    /** Runs {@code call} on a new virtual thread; the future fails with PeerUnavailableException if it does. */
+    static <T> CompletableFuture<T> onVirtualThread(Call<T> call) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Thread.ofVirtual().name("peer-call").start(() -> {
+            try {
+                future.complete(call.call());
+            } catch (PeerUnavailableException e) {
+                future.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                future.completeExceptionally(new PeerUnavailableException("peer call failed: " + e, e));
+            }
+        });
+        return future;
+    }
 }

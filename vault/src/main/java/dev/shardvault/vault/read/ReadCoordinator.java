@@ -104,7 +104,7 @@ public final class ReadCoordinator {
      * missed a delete are sent without waiting: they never fail or slow the read.
      */
     public ReadResult read(SecretId id, Selector selector, boolean forceRepair) {
-        FanOut<ShareState> fanOut = FanOut.start(peers.all(), peer -> peer.read(id, selector));
+        FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector));
         long deadline = System.nanoTime() + timeoutNanos;
         Map<Integer, ShareState> answers = new HashMap<>();
         RepairPlan[] plan = new RepairPlan[1];

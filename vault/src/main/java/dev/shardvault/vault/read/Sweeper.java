@@ -12,9 +12,13 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Brings a node that was down up to date in the background: it pages through each peer's view of every
- * namespace it knows, and where a peer is fresher it learns the tombstone (and erases) or, for a newer
+ * Brings a node that was down up to date in the background: it pages through a peer's view of every
+ * namespace it knows, and where the peer is fresher it learns the tombstone (and erases) or, for a newer
  * version, runs a repairing read — its missing share is rebuilt from k others, never copied.
+ *
+ * <p>Each pass compares against one peer, the next one in turn: a pass costs one listing of every name, not
+ * n - 1 of them, and whatever this node missed is held by at least W nodes, so within n - 1 passes it meets
+ * a peer that has it (reads repair sooner).
  */
 public final class Sweeper {
 
@@ -24,6 +28,7 @@ public final class Sweeper {
     private final ShardStore store;
     private final Peers peers;
     private final ReadCoordinator reader;
+    private int passes; // guarded by this: passes run one at a time
 
     public Sweeper(ShardStore store, Peers peers, ReadCoordinator reader) {
         this.store = store;
@@ -32,16 +37,28 @@ public final class Sweeper {
     }
 
     /** One pass; returns how many secrets it acted on. */
-    public int sweep() {
+    public synchronized int sweep() {
+        java.util.List<Peer> others = peers.others();
+        if (others.isEmpty()) {
+            return 0;
+        }
+        Peer peer = others.get(Math.floorMod(passes++, others.size()));
         int acted = 0;
         for (String namespace : store.namespaces()) {
-            for (Peer peer : peers.others()) {
-                try {
-                    acted += sweep(namespace, peer);
-                } catch (PeerUnavailableException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "sweep skipped node " + peer.id() + ": " + e.getMessage());
-                }
+            try {
+                acted += sweep(namespace, peer);
+            } catch (PeerUnavailableException e) {
+                LOG.log(System.Logger.Level.DEBUG, "sweep skipped node " + peer.id() + ": " + e.getMessage());
             }
+        }
+        return acted;
+    }
+
+    /** Compares against every peer once (tests, and operators who want convergence now). */
+    public synchronized int sweepAll() {
+        int acted = 0;
+        for (int i = 0; i < peers.others().size(); i++) {
+            acted += sweep();
         }
         return acted;
     }

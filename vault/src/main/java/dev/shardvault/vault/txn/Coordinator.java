@@ -37,9 +37,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>Split each sealed value into n shares (fresh coefficients) and send each node only its own share.</li>
  *   <li>Voting: every node try-locks the names, makes its share durable and votes with its view. A lock
  *       conflict is retried with jittered backoff within the write budget.</li>
- *   <li>Decide from the freshest view among the yes-voters: commit iff at least W voted yes and every
- *       precondition holds. Appending the decision to this node's log is the commit point.</li>
- *   <li>Writing: send the decision; success once W nodes hold the committed shares.</li>
+ *   <li>Decide as soon as W yes-votes are in (or every vote, or the deadline), from the freshest view among
+ *       the yes-voters: commit iff at least W voted yes and every precondition holds. W yes-voters meet
+ *       every earlier write's W holders, so the freshest view among them is the newest committed state.
+ *       Appending the decision to this node's log is the commit point.</li>
+ *   <li>Writing: send the decision to the yes-voters, and to each later yes-voter as its vote arrives (so
+ *       a slow node still gets its share without slowing the write); success once W nodes hold the
+ *       committed shares.</li>
  * </ol>
  */
 public final class Coordinator {
@@ -192,6 +196,7 @@ public final class Coordinator {
         private final Set<Integer> no = new HashSet<>();
         private SecretId lockedName;
         private Journal.Committed earlierCommit;
+        private FanOut<PrepareResult> votes;
 
         Attempt(TxnId txn, WriteRequest request) {
             this.txn = txn;
@@ -236,8 +241,8 @@ public final class Coordinator {
                     return new WriteResult.Unconfirmed(txn, 0, quorum());
                 }
                 inFlight.remove(txn); // decided: from now on this node answers "committed" about it
-                List<Peer> targets = peers.others().stream().filter(peer -> !no.contains(peer.id())).toList();
-                return confirm(decision, selfHolds, targets);
+                List<Peer> targets = peers.others().stream().filter(peer -> yes.containsKey(peer.id())).toList();
+                return confirm(decision, selfHolds, targets, votes);
             } finally {
                 inFlight.remove(txn);
             }
@@ -270,33 +275,37 @@ public final class Coordinator {
                     }
                 }
             }
-            FanOut<PrepareResult> votes = FanOut.start(peers.all(), peer -> peer.prepare(requests.get(peer.id())));
+            votes = FanOut.startAsync(peers.all(), peer -> peer.prepareAsync(requests.get(peer.id())));
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.prepareMillis());
-            boolean graceStarted = false;
             FanOut.Reply<PrepareResult> reply;
-            while ((reply = votes.next(deadline)) != null) {
-                if (reply.ok()) {
-                    switch (reply.value()) {
-                        case PrepareResult.Voted voted -> yes.put(reply.node(), voted.views());
-                        case PrepareResult.Locked locked -> {
-                            no.add(reply.node());
-                            lockedName = locked.id();
-                        }
-                        case PrepareResult.Decided decided -> {
-                            no.add(reply.node());
-                            if (decided.state() instanceof TxnState.IsCommitted committed) {
-                                earlierCommit = committed.decision();
-                            }
-                        }
-                        case PrepareResult.RequestCommitted committed -> {
-                            no.add(reply.node());
-                            earlierCommit = committed.decision();
-                        }
+            while (yes.size() < quorum() && (reply = votes.next(deadline)) != null) {
+                take(reply);
+            }
+            // Votes that are already in count too (a "no" may carry an earlier commit of this request).
+            while ((reply = votes.next(0)) != null) {
+                take(reply);
+            }
+        }
+
+        private void take(FanOut.Reply<PrepareResult> reply) {
+            if (!reply.ok()) {
+                return;
+            }
+            switch (reply.value()) {
+                case PrepareResult.Voted voted -> yes.put(reply.node(), voted.views());
+                case PrepareResult.Locked locked -> {
+                    no.add(reply.node());
+                    lockedName = locked.id();
+                }
+                case PrepareResult.Decided decided -> {
+                    no.add(reply.node());
+                    if (decided.state() instanceof TxnState.IsCommitted committed) {
+                        earlierCommit = committed.decision();
                     }
                 }
-                if (!graceStarted && yes.size() >= quorum()) {
-                    graceStarted = true;
-                    deadline = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.graceMillis()));
+                case PrepareResult.RequestCommitted committed -> {
+                    no.add(reply.node());
+                    earlierCommit = committed.decision();
                 }
             }
         }
@@ -389,12 +398,24 @@ public final class Coordinator {
             } catch (IOException | IllegalStateException e) {
                 return new WriteResult.Unconfirmed(decision.txn(), 0, quorum());
             }
-            return confirm(decision, selfHolds, peers.others());
+            return confirm(decision, selfHolds, peers.others(), null);
         }
 
-        /** Sends the commit to {@code targets}; waits until W nodes (this one included) hold the shares. */
-        private WriteResult confirm(Journal.Committed decision, boolean selfHolds, List<Peer> targets) {
-            FanOut<DecideReply> acks = FanOut.start(targets, peer -> peer.decide(new Decision.Commit(decision)));
+        /**
+         * Sends the commit to {@code targets}, and to every later yes-voter of {@code pendingVotes} as its vote
+         * arrives; waits until W nodes (this one included) hold the shares.
+         */
+        private WriteResult confirm(Journal.Committed decision, boolean selfHolds, List<Peer> targets,
+                                    FanOut<PrepareResult> pendingVotes) {
+            Decision.Commit commit = new Decision.Commit(decision);
+            FanOut<DecideReply> acks = FanOut.startAsync(targets, peer -> peer.decideAsync(commit));
+            if (pendingVotes != null) {
+                pendingVotes.onRemaining(late -> {
+                    if (late.ok() && late.value() instanceof PrepareResult.Voted) {
+                        acks.add(peers.get(late.node()), peer -> peer.decideAsync(commit));
+                    }
+                });
+            }
             int holders = selfHolds ? 1 : 0;
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.commitMillis());
             boolean graceStarted = false;
@@ -416,7 +437,7 @@ public final class Coordinator {
         /** Tells every node that may have prepared to release; does not wait. */
         private void abort() {
             List<Peer> targets = peers.all().stream().filter(peer -> !no.contains(peer.id())).toList();
-            FanOut.start(targets, peer -> peer.decide(new Decision.Abort(txn)));
+            FanOut.startAsync(targets, peer -> peer.decideAsync(new Decision.Abort(txn)));
         }
     }
 
