@@ -120,6 +120,11 @@ public final class FanOut<T> {
         waiting.forEach(handler);
     }
 
+    /** Replies sent for and not taken yet. */
+    public int pending() {
+        return sent.get() - received;
+    }
+
     public boolean allReceived() {
         return received == sent.get();
     }

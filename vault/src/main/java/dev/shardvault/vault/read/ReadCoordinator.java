@@ -136,9 +136,15 @@ public final class ReadCoordinator {
             RepairPlan repair = plan[0];
             Map<Integer, SecretView> answered = new HashMap<>();
             answers.forEach((node, state) -> answered.put(node, state.view()));
-            long lateDeadline = deadline;
             // Off the read's path: repair who answered without the share, then who answers late.
-            Thread.ofVirtual().name("read-repair").start(() -> repair.run(answered, fanOut, lateDeadline));
+            repair.start(answered, fanOut);
+        } else {
+            // Shares that arrive after the answer are not needed: wipe them as they come.
+            fanOut.onRemaining(late -> {
+                if (late.ok() && late.value().share() != null) {
+                    Arrays.fill(late.value().share(), (byte) 0);
+                }
+            });
         }
         wipe(answers);
         return result;
@@ -258,11 +264,22 @@ public final class ReadCoordinator {
             this.holders = holders;
         }
 
-        void run(Map<Integer, SecretView> answered, FanOut<ShareState> late, long deadline) {
-            try {
-                answered.forEach(this::repairIfLacking);
-                FanOut.Reply<ShareState> reply;
-                while ((reply = late.next(deadline)) != null) {
+        /**
+         * Repairs the nodes in {@code answered} that lack the share, then each late answer as it arrives (on the
+         * thread that delivers it; a repair itself runs on a virtual thread of its own). The k shares are wiped
+         * once the last answer is in.
+         */
+        void start(Map<Integer, SecretView> answered, FanOut<ShareState> late) {
+            java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger(late.pending() + 1);
+            Runnable oneDone = () -> {
+                if (outstanding.decrementAndGet() == 0) {
+                    for (byte[] share : shares) {
+                        Arrays.fill(share, (byte) 0);
+                    }
+                }
+            };
+            late.onRemaining(reply -> {
+                try {
                     if (reply.ok()) {
                         ShareState state = reply.value();
                         boolean holds = state.share() != null && state.version() == version
@@ -274,14 +291,18 @@ public final class ReadCoordinator {
                             repairIfLacking(reply.node(), state.view());
                         }
                     }
+                } finally {
+                    oneDone.run();
                 }
+            });
+            try {
+                answered.forEach(this::repairIfLacking);
             } finally {
-                for (byte[] share : shares) {
-                    Arrays.fill(share, (byte) 0);
-                }
+                oneDone.run();
             }
         }
 
+        /** Sends {@code node} its share if it lacks it, without waiting for the answer. */
         private void repairIfLacking(int node, SecretView view) {
             boolean deletedThere = view instanceof SecretView.Deleted d && d.incarnation() >= incarnation;
             if (holders.contains(node) || deletedThere || view.incarnation() > incarnation) {
@@ -289,6 +310,10 @@ public final class ReadCoordinator {
             }
             byte[] share = Shamir.evaluateAt(points, shares, node);
             repairsSent.incrementAndGet();
+            Thread.ofVirtual().name("read-repair").start(() -> send(node, share));
+        }
+
+        private void send(int node, byte[] share) {
             try {
                 if (peers.get(node).repair(new Messages.RepairRequest(id, incarnation, version, validFromMillis, share))
                     == dev.shardvault.vault.store.ShardStore.RepairOutcome.STORED) {
