@@ -62,8 +62,7 @@ public final class HttpPeer implements Peer {
         return await(prepareAsync(request));
     }
 
-    @Override
-    public CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+    private CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
         return coalesced("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
     }
 
