@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# In-process cluster benchmark: 5 vault nodes in one JVM (real HTTP, real fsync'd logs in a temp dir).
+# In-process cluster benchmark: 5 vault nodes in one JVM (real peer sockets, real fsync'd logs in a temp dir).
 # Prints create and latest-read throughput and p50/p99 at 1 and 16 clients, and the replay time of a
 # 100,000-record node log, one `name value unit` line each.  Usage: scripts/bench-vault.sh [seconds]
 set -euo pipefail

@@ -9,7 +9,7 @@ import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.RequestId;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
-import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.peer.SocketPeer;
 import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
@@ -213,11 +213,12 @@ class ApiContractTest {
         // A coordinator that prepared LOCKED everywhere and vanished: the lock outlives the write budget.
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 1; node <= 5; node++) {
-            HttpPeer peer = new HttpPeer(0, node, cluster.config().node(node).peerUri(), Duration.ofSeconds(1),
-                                         Duration.ofSeconds(5), PeerLink.DIRECT);
-            PrepareResult vote = peer.prepare(new PrepareRequest(txn, 5, List.of(
-                    new Op.Put(new SecretId("default", "LOCKED"), Op.Put.Kind.CREATE, -1, new byte[] {1}))));
-            assertInstanceOf(PrepareResult.Voted.class, vote);
+            try (SocketPeer peer = new SocketPeer(0, node, cluster.config().node(node).peerUri(), Duration.ofSeconds(1),
+                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+                PrepareResult vote = peer.prepare(new PrepareRequest(txn, 5, List.of(
+                        new Op.Put(new SecretId("default", "LOCKED"), Op.Put.Kind.CREATE, -1, new byte[] {1}))));
+                assertInstanceOf(PrepareResult.Voted.class, vote);
+            }
         }
         Reply reply = api.create("LOCKED", "x");
         assertEquals(409, reply.status(), reply.text());

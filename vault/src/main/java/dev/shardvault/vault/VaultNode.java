@@ -4,9 +4,9 @@ import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
 import dev.shardvault.vault.config.Timeouts;
 import dev.shardvault.vault.http.VaultService;
-import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.peer.PeerLink;
-import dev.shardvault.vault.peer.PeerService;
+import dev.shardvault.vault.peer.PeerServer;
+import dev.shardvault.vault.peer.SocketPeer;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
@@ -27,7 +27,6 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -37,9 +36,7 @@ import java.util.function.Consumer;
  */
 public final class VaultNode implements AutoCloseable {
 
-    static final String PEER_SOCKET = "peer";
     private static final long MAX_GATEWAY_BODY_BYTES = 2L << 20;
-    private static final long MAX_PEER_BODY_BYTES = 16L << 20;
     private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
 
     private final NodeConfig config;
@@ -49,6 +46,7 @@ public final class VaultNode implements AutoCloseable {
     private final Resolver resolver;
     private final PeerLink link;
     private final WebServer server;
+    private final PeerServer peerServer;
     private final Thread resolverLoop;
     private final Thread sweepLoop;
     private final dev.shardvault.vault.read.Sweeper sweeper;
@@ -92,11 +90,7 @@ public final class VaultNode implements AutoCloseable {
                     .port(address.port())
                     .maxPayloadSize(MAX_GATEWAY_BODY_BYTES)
                     .connectionOptions(socket -> socket.tcpNoDelay(true))
-                    .putSocket(PEER_SOCKET, socket -> socket.host(address.host()).port(address.peerPort())
-                            .maxPayloadSize(MAX_PEER_BODY_BYTES)
-                            .connectionOptions(options -> options.tcpNoDelay(true)))
                     .addFeature(ObserveFeature.builder()
-                                        .sockets(List.of(WebServer.DEFAULT_SOCKET_NAME, PEER_SOCKET))
                                         .addObserver(HealthObserver.builder()
                                                              .details(true)
                                                              .addCheck(this::health, HealthCheckType.READINESS, "vault")
@@ -105,10 +99,15 @@ public final class VaultNode implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing.register("/internal/v1",
                                                          new VaultService(coordinator, reader, config.cluster(), metrics::write)))
-                    .routing(PEER_SOCKET, routing -> routing.register("/peer/v1", new PeerService(participant)))
                     .build()
                     .start();
-        } catch (RuntimeException e) {
+            try {
+                this.peerServer = PeerServer.start(address.host(), address.peerPort(), participant);
+            } catch (IOException | RuntimeException e) {
+                server.stop();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
@@ -174,11 +173,11 @@ public final class VaultNode implements AutoCloseable {
         all.put(config.nodeId(), participant);
         peerUris.forEach((id, uri) -> {
             if (id != config.nodeId()) {
-                all.put(id, new HttpPeer(config.nodeId(), id, uri, Duration.ofMillis(timeouts.peerConnectMillis()),
-                                         Duration.ofMillis(timeouts.peerReadMillis()), link));
+                all.put(id, new SocketPeer(config.nodeId(), id, uri, Duration.ofMillis(timeouts.peerConnectMillis()),
+                                           Duration.ofMillis(timeouts.peerReadMillis()), link));
             }
         });
-        peers.replace(all);
+        closeRemotes(peers.replace(all));
     }
 
     public int id() {
@@ -190,7 +189,15 @@ public final class VaultNode implements AutoCloseable {
     }
 
     public URI peerUri() {
-        return URI.create("http://" + config.address().host() + ":" + server.port(PEER_SOCKET));
+        return URI.create("tcp://" + config.address().host() + ":" + peerServer.port());
+    }
+
+    private static void closeRemotes(java.util.Collection<Peer> replaced) {
+        for (Peer peer : replaced) {
+            if (peer instanceof SocketPeer remote) {
+                remote.close();
+            }
+        }
     }
 
     /** This node's store, for tests and diagnostics. */
@@ -224,7 +231,9 @@ public final class VaultNode implements AutoCloseable {
         closed = true;
         resolverLoop.interrupt();
         sweepLoop.interrupt();
+        peerServer.close();
         server.stop();
+        closeRemotes(peers.all());
         metrics.close();
         try {
             store.close();

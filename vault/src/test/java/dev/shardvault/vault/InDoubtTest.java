@@ -9,7 +9,7 @@ import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.RequestId;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
-import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.peer.SocketPeer;
 import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
@@ -32,11 +32,12 @@ class InDoubtTest extends ClusterTestBase {
     private TxnId prepareEverywhere(int claimedCoordinator, SecretId id) throws Exception {
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 1; node <= 5; node++) {
-            HttpPeer peer = new HttpPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
-                                         PeerLink.DIRECT);
-            PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
-                    List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
-            assertInstanceOf(PrepareResult.Voted.class, vote);
+            try (SocketPeer peer = new SocketPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1),
+                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+                PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
+                        List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
+                assertInstanceOf(PrepareResult.Voted.class, vote);
+            }
         }
         return txn;
     }
@@ -135,9 +136,10 @@ class InDoubtTest extends ClusterTestBase {
         cluster.link.isolate(1);
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 2; node <= 3; node++) {
-            HttpPeer peer = new HttpPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
-                                         PeerLink.DIRECT);
-            peer.prepare(new PrepareRequest(txn, 1, List.of(new Op.Put(S, Op.Put.Kind.CREATE, -1, new byte[] {9}))));
+            try (SocketPeer peer = new SocketPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1),
+                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+                peer.prepare(new PrepareRequest(txn, 1, List.of(new Op.Put(S, Op.Put.Kind.CREATE, -1, new byte[] {9}))));
+            }
         }
         eventually("node 4 is asked and refuses", () -> cluster.node(4).store().status(txn) instanceof TxnState.IsAborted);
         eventually("node 5 is asked and refuses", () -> cluster.node(5).store().status(txn) instanceof TxnState.IsAborted);

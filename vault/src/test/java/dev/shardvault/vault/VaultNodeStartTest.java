@@ -8,9 +8,12 @@ import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
 import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.peer.PeerLink;
+import dev.shardvault.vault.peer.SocketPeer;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,17 +25,19 @@ class VaultNodeStartTest {
     Path dir;
 
     @Test
-    void aNodeOpensItsLogAndAnswersHealthOnBothSockets() throws Exception {
+    void aNodeOpensItsLogAndAnswersOnBothSockets() throws Exception {
         List<NodeAddress> nodes = List.of(new NodeAddress(1, "127.0.0.1", 0, 0), new NodeAddress(2, "127.0.0.1", 0, 0),
                                           new NodeAddress(3, "127.0.0.1", 0, 0));
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
                                            LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
                                            Timeouts.DEFAULT);
         try (VaultNode node = VaultNode.start(config)) {
-            for (var uri : List.of(node.uri(), node.peerUri())) {
-                try (HttpClientResponse response = WebClient.builder().baseUri(uri).build().get("/observe/health").request()) {
-                    assertEquals(200, response.status().code(), uri.toString());
-                }
+            try (HttpClientResponse response = WebClient.builder().baseUri(node.uri()).build().get("/observe/health").request()) {
+                assertEquals(200, response.status().code());
+            }
+            try (SocketPeer peer = new SocketPeer(2, 1, node.peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
+                                                  PeerLink.DIRECT)) {
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
             assertTrue(Files.exists(dir.resolve("node-1").resolve("00000000000000000000.log")));
             try (HttpClientResponse response = WebClient.builder().baseUri(node.uri()).build().get("/observe/metrics")

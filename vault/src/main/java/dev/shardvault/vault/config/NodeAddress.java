@@ -11,7 +11,8 @@ public record NodeAddress(int id, String host, int port, int peerPort) {
         return URI.create("http://" + host + ":" + port);
     }
 
+    /** The peer socket: framed binary requests over TCP, not HTTP (docs/internal-api.md). */
     public URI peerUri() {
-        return URI.create("http://" + host + ":" + peerPort);
+        return URI.create("tcp://" + host + ":" + peerPort);
     }
 }

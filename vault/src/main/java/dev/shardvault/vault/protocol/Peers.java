@@ -32,8 +32,13 @@ public final class Peers {
         return byId.values().stream().filter(peer -> peer.id() != self).toList();
     }
 
-    /** Replaces the remote peers (tests that start nodes on ephemeral ports learn addresses after start). */
-    public void replace(Map<Integer, Peer> peers) {
+    /**
+     * Replaces the remote peers (tests that start nodes on ephemeral ports learn addresses after start);
+     * returns the peers replaced, for the caller to close.
+     */
+    public java.util.Collection<Peer> replace(Map<Integer, Peer> peers) {
+        Map<Integer, Peer> old = this.byId;
         this.byId = Map.copyOf(peers);
+        return old.values();
     }
 }

@@ -1,0 +1,154 @@
+package dev.shardvault.vault.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.log.LogOptions;
+import dev.shardvault.vault.VaultNode;
+import dev.shardvault.vault.config.ClusterConfig;
+import dev.shardvault.vault.config.NodeAddress;
+import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.model.Op;
+import dev.shardvault.vault.model.Outcome;
+import dev.shardvault.vault.model.RequestId;
+import dev.shardvault.vault.model.SecretId;
+import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages.DecideReply;
+import dev.shardvault.vault.protocol.Messages.Decision;
+import dev.shardvault.vault.protocol.Messages.PrepareRequest;
+import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.store.Journal;
+import dev.shardvault.vault.store.PrepareResult;
+import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShareState;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The peer socket on its own: one real node, real sockets, requests framed by hand where it matters. */
+class PeerSocketTest {
+
+    @TempDir
+    Path dir;
+
+    private VaultNode startNode(int peerPort) throws IOException {
+        List<NodeAddress> nodes = List.of(new NodeAddress(1, "127.0.0.1", 0, peerPort), new NodeAddress(2, "127.0.0.1", 0, 0),
+                                          new NodeAddress(3, "127.0.0.1", 0, 0));
+        NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
+                                           LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
+                                           Timeouts.DEFAULT);
+        return VaultNode.start(config, PeerLink.DIRECT, failure -> { });
+    }
+
+    private static SocketPeer client(URI uri, Duration readTimeout) {
+        return new SocketPeer(2, 1, uri, Duration.ofSeconds(1), readTimeout, PeerLink.DIRECT);
+    }
+
+    @Test
+    void concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+        try (VaultNode node = startNode(0); SocketPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
+            int count = 200;
+            List<SecretId> ids = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                SecretId id = new SecretId("default", "S" + i);
+                ids.add(id);
+                TxnId txn = TxnId.newAttempt(RequestId.random());
+                byte[] share = ("share-" + i).getBytes(StandardCharsets.UTF_8);
+                assertInstanceOf(PrepareResult.Voted.class, peer.prepare(new PrepareRequest(txn, 2,
+                        List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, share)))));
+                DecideReply done = peer.decide(new Decision.Commit(new Journal.Committed(txn,
+                        List.of(new Outcome.Applied(id, 1, 1, 1_000 + i)))));
+                assertEquals(new DecideReply.Done(true), done);
+            }
+            List<CompletableFuture<ShareState>> reads = new ArrayList<>();
+            for (SecretId id : ids) {
+                reads.add(peer.readAsync(id, Selector.LATEST));
+            }
+            for (int i = 0; i < count; i++) {
+                ShareState state = reads.get(i).get();
+                assertArrayEquals(("share-" + i).getBytes(StandardCharsets.UTF_8), state.share(), "answer " + i);
+                assertEquals(1_000 + i, state.validFromMillis());
+            }
+        }
+    }
+
+    @Test
+    void anUnknownRouteIsRefusedAndABadFrameClosesOnlyItsConnection() throws Exception {
+        try (VaultNode node = startNode(0); Socket raw = new Socket(node.peerUri().getHost(), node.peerUri().getPort())) {
+            raw.setSoTimeout(5_000);
+            DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+            DataInputStream in = new DataInputStream(raw.getInputStream());
+            out.writeInt(9 + 3);
+            out.writeLong(42);
+            out.writeByte(200);
+            out.write(new byte[] {1, 2, 3});
+            out.flush();
+            int length = in.readInt();
+            assertEquals(42, in.readLong());
+            assertEquals(PeerProtocol.MALFORMED, in.readUnsignedByte());
+            byte[] reason = in.readNBytes(length - 9);
+            assertTrue(new String(reason, StandardCharsets.UTF_8).contains("unknown peer route"));
+
+            out.writeInt(-1); // a length no frame may have
+            out.flush();
+            assertEquals(-1, in.read(), "the node closes a connection that sent a malformed frame");
+
+            try (SocketPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
+            }
+        }
+    }
+
+    @Test
+    void aCallAfterThePeerRestartedOnTheSamePortGoesThrough() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        URI uri = URI.create("tcp://127.0.0.1:" + port);
+        try (SocketPeer peer = client(uri, Duration.ofSeconds(5))) {
+            try (VaultNode node = startNode(port)) {
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
+            }
+            assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
+            try (VaultNode node = startNode(port)) {
+                Thread.sleep(100); // past the pause after a failed connect
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
+            }
+        }
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTimesOut() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket accepted = silent.accept()) {
+                    accepted.getInputStream().readAllBytes();
+                } catch (IOException ignored) {
+                    // the test ended
+                }
+            });
+            try (SocketPeer peer = client(URI.create("tcp://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(300))) {
+                long start = System.nanoTime();
+                PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
+                assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+                assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
+            }
+        }
+    }
+}
