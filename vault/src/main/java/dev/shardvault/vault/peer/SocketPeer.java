@@ -92,7 +92,12 @@ public final class SocketPeer implements Peer, AutoCloseable {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
-        return await(call("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult));
+        return await(prepareAsync(request));
+    }
+
+    @Override
+    public CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+        return call("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
     }
 
     @Override

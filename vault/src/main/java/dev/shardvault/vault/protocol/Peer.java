@@ -43,6 +43,10 @@ public interface Peer {
     // The hot calls also come without a waiting thread: a remote peer completes the future when the answer
     // arrives (it fails with PeerUnavailableException); by default the call runs on a virtual thread of its own.
 
+    default CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+        return onVirtualThread(() -> prepare(request));
+    }
+
     default CompletableFuture<DecideReply> decideAsync(Decision decision) {
         return onVirtualThread(() -> decide(decision));
     }

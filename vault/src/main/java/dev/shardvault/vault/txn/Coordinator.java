@@ -275,7 +275,7 @@ public final class Coordinator {
                     }
                 }
             }
-            votes = FanOut.start(peers.all(), peer -> peer.prepare(requests.get(peer.id())));
+            votes = FanOut.startAsync(peers.all(), peer -> peer.prepareAsync(requests.get(peer.id())));
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.prepareMillis());
             // Waiting for every vote (within a grace once W are in) keeps every node's share in the normal case;
             // on one shared disk, deciding at the W-th vote measured slower, because the commit's fsyncs then
@@ -412,7 +412,7 @@ public final class Coordinator {
         private WriteResult confirm(Journal.Committed decision, boolean selfHolds, List<Peer> targets,
                                     FanOut<PrepareResult> pendingVotes) {
             Decision.Commit commit = new Decision.Commit(decision);
-            FanOut<DecideReply> acks = FanOut.start(targets, peer -> peer.decide(commit));
+            FanOut<DecideReply> acks = FanOut.startAsync(targets, peer -> peer.decideAsync(commit));
             if (pendingVotes != null) {
                 pendingVotes.onRemaining(late -> {
                     if (late.ok() && late.value() instanceof PrepareResult.Voted) {
