@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The test network between in-process nodes: real HTTP, plus faults injected before a request leaves
+ * The test network between in-process nodes: real peer sockets, plus faults injected before a request leaves
  * (isolate a node, drop one route from one node, delay) and a tap that scans every request body.
  */
 final class FaultyLink implements PeerLink {

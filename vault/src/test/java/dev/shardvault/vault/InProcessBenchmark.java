@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Not a test: prints create/read latency and throughput of a 5-node in-process cluster at 1 and 16 clients
- * (through the nodes' HTTP API, real peer HTTP, real fsync'd logs), and the replay time of a node log of
+ * (through the nodes' HTTP API, real peer sockets, real fsync'd logs), and the replay time of a node log of
  * 100,000 records. Run with {@code scripts/bench-vault.sh [seconds]}; prints {@code name value unit}.
  */
 public final class InProcessBenchmark {

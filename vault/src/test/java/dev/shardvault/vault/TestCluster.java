@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * n real vault nodes in this JVM: real Helidon servers on ephemeral ports, real logs in a temp directory,
- * real HTTP between them through a {@link FaultyLink}. A stopped node can be restarted from its log.
+ * real peer sockets between them through a {@link FaultyLink}. A stopped node can be restarted from its log.
  */
 final class TestCluster implements AutoCloseable {
 
