@@ -47,6 +47,9 @@ public final class RecordLog implements AutoCloseable {
     // Owned by the writer thread.
     private final ByteBuffer batchBuffer;
     private final List<Append> batch;
+    private final List<Append> unforced = new ArrayList<>(); // written, not yet fsync'd
+    private long unforcedBytes;
+    private long unforcedDeadlineNanos;
     private ActiveSegment active;
     private boolean stopRequested;
 
@@ -64,7 +67,7 @@ public final class RecordLog implements AutoCloseable {
     private sealed interface Task permits Append, WriterJob {
     }
 
-    private record Append(LogRecord record, CompletableFuture<Void> done) implements Task {
+    private record Append(LogRecord record, CompletableFuture<Void> done, boolean deferred) implements Task {
     }
 
     private record WriterJob(Callable<Object> job, CompletableFuture<Object> done) implements Task {
@@ -135,11 +138,25 @@ public final class RecordLog implements AutoCloseable {
      * @throws IllegalArgumentException if the payload is larger than {@link LogOptions#maxRecordBytes()}
      */
     public CompletableFuture<Void> append(LogRecord record) {
+        return enqueueAppend(record, false);
+    }
+
+    /**
+     * As {@link #append}, for a caller that does not wait: the record is written in order with the next batch,
+     * but the writer forces it only together with a later waiting append, or {@link LogOptions#deferredForceMillis}
+     * after writing it, whichever comes first (and before any erasure or close). Records appended after it are
+     * never durable without it.
+     */
+    public CompletableFuture<Void> appendDeferred(LogRecord record) {
+        return enqueueAppend(record, true);
+    }
+
+    private CompletableFuture<Void> enqueueAppend(LogRecord record, boolean deferred) {
         if (record.payloadLength() > options.maxRecordBytes()) {
             throw new IllegalArgumentException("payload of " + record.payloadLength() + " bytes exceeds maxRecordBytes "
                                                + options.maxRecordBytes());
         }
-        Append append = new Append(record, new CompletableFuture<>());
+        Append append = new Append(record, new CompletableFuture<>(), deferred);
         enqueue(append, append.done);
         return append.done;
     }
@@ -323,19 +340,29 @@ public final class RecordLog implements AutoCloseable {
     private void runWriter() {
         try {
             while (!stopRequested) {
-                Task task = queue.take();
+                Task task;
+                if (unforced.isEmpty()) {
+                    task = queue.take();
+                } else {
+                    task = queue.poll(unforcedDeadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    if (task == null) {
+                        forceUnforced();
+                        continue;
+                    }
+                }
                 switch (task) {
-                    case WriterJob job -> runJob(job);
+                    case WriterJob job -> {
+                        forceUnforced(); // jobs are barriers: every earlier append is durable before one runs
+                        runJob(job);
+                    }
                     case Append first -> {
                         collectBatch(first);
                         writeBatch();
-                        for (Append append : batch) {
-                            append.done.complete(null);
-                        }
                         batch.clear();
                     }
                 }
             }
+            forceUnforced();
         } catch (Throwable t) {
             failure = t;
             LOG.log(System.Logger.Level.ERROR, "record log " + dir + " failed; appends are no longer durable", t);
@@ -343,7 +370,11 @@ public final class RecordLog implements AutoCloseable {
             for (Append append : batch) {
                 append.done.completeExceptionally(failed);
             }
+            for (Append append : unforced) {
+                append.done.completeExceptionally(failed);
+            }
             batch.clear();
+            unforced.clear();
         } finally {
             writerDone = true;
             failQueued(new LogFailedException("log " + (failure == null ? "closed" : "failed"), failure));
@@ -375,9 +406,21 @@ public final class RecordLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the batch, then forces unless every record in it is deferred, the deferred deadline has not passed
+     * and the unforced bytes stay within one batch (the torn-tail window replay allows).
+     */
     private void writeBatch() throws IOException {
-        batchBuffer.clear();
         long bytes = 0;
+        boolean anyWaiting = false;
+        for (Append append : batch) {
+            bytes += append.record.frameBytes();
+            anyWaiting |= !append.deferred;
+        }
+        if (!unforced.isEmpty() && unforcedBytes + bytes > options.maxBatchBytes()) {
+            forceUnforced();
+        }
+        batchBuffer.clear();
         for (Append append : batch) {
             int frameBytes = append.record.frameBytes();
             if (!active.fits(batchBuffer.position() + (long) frameBytes)) {
@@ -386,17 +429,36 @@ public final class RecordLog implements AutoCloseable {
                 roll();
             }
             Frame.encode(batchBuffer, append.record);
-            bytes += frameBytes;
         }
         active.write(batchBuffer.flip());
+        statRecords += batch.size();
+        statBytes += bytes;
+        statMaxBatch = Math.max(statMaxBatch, batch.size());
+        if (unforced.isEmpty()) {
+            unforcedDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.deferredForceMillis());
+        }
+        unforced.addAll(batch);
+        unforcedBytes += bytes;
+        if (anyWaiting || unforcedBytes > options.maxBatchBytes() || System.nanoTime() - unforcedDeadlineNanos >= 0) {
+            forceUnforced();
+        }
+    }
+
+    /** Forces what was written since the last force and completes those appends. */
+    private void forceUnforced() throws IOException {
+        if (unforced.isEmpty()) {
+            return;
+        }
         long forceStarted = System.nanoTime();
         active.force();
         durableTail = new DurableTail(active.index(), active.end());
         statForceNanos += System.nanoTime() - forceStarted;
-        statRecords += batch.size();
         statBatches++;
-        statBytes += bytes;
-        statMaxBatch = Math.max(statMaxBatch, batch.size());
+        for (Append append : unforced) {
+            append.done.complete(null);
+        }
+        unforced.clear();
+        unforcedBytes = 0;
     }
 
     /** Seals the active segment and continues in the next one (the prepared spare, when pre-allocating). */

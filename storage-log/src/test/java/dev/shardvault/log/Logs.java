@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 final class Logs {
 
     /** Tiny segments so that tests roll often; no pre-allocation unless a test asks. */
-    static final LogOptions SMALL = new LogOptions(64 << 10, 16 << 10, 4096, 512, 32 << 10, false);
+    static final LogOptions SMALL = new LogOptions(64 << 10, 16 << 10, 4096, 512, 32 << 10, false, 10);
 
     private Logs() {
     }

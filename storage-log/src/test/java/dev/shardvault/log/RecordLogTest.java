@@ -171,7 +171,7 @@ class RecordLogTest {
 
     @Test
     void optionsThatCannotHoldARecordAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new LogOptions(1024, 4096, 16, 16, 4096, false));
+        assertThrows(IllegalArgumentException.class, () -> new LogOptions(1024, 4096, 16, 16, 4096, false, 10));
         assertThrows(IllegalArgumentException.class, () -> SMALL.withQueueCapacity(0));
     }
 }

@@ -41,7 +41,8 @@ public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOpt
                                      log.get("queue-capacity").asInt().orElse(defaults.queueCapacity()),
                                      log.get("max-batch-records").asInt().orElse(defaults.maxBatchRecords()),
                                      log.get("max-batch-bytes").asInt().orElse(defaults.maxBatchBytes()),
-                                     log.get("preallocate").asBoolean().orElse(defaults.preallocate()));
+                                     log.get("preallocate").asBoolean().orElse(defaults.preallocate()),
+                                     log.get("deferred-force-millis").asLong().orElse(defaults.deferredForceMillis()));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException("vault.log: " + e.getMessage());
         }

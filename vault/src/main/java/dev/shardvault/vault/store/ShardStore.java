@@ -149,7 +149,8 @@ public final class ShardStore implements AutoCloseable {
 
     /**
      * Votes on a transaction: try-locks every name (no waiting), makes this node's shares durable, and answers
-     * with this node's view of each secret. A lock held by another transaction is a no vote.
+     * with this node's view of each secret. A lock held by another transaction is a no vote. When this node is
+     * the coordinator, its shares are made durable by the fsync of its decision, which follows them in the log.
      */
     public PrepareResult prepare(TxnId txn, int coordinator, List<Op> ops) throws IOException {
         List<SecretId> locked = new ArrayList<>(ops.size());
@@ -181,11 +182,20 @@ public final class ShardStore implements AutoCloseable {
         }
         boolean durable = false;
         try {
-            List<CompletableFuture<Void>> appends = new ArrayList<>(ops.size());
-            for (int i = 0; i < ops.size(); i++) {
-                appends.add(log.append(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i)))));
+            if (coordinator == nodeId) {
+                // This node's own vote: its decision record comes after these in the log and is forced before
+                // anyone learns of a commit; should this node stop first, the transaction was never decided here
+                // and is presumed aborted.
+                for (int i = 0; i < ops.size(); i++) {
+                    appendOrdered(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i))));
+                }
+            } else {
+                List<CompletableFuture<Void>> appends = new ArrayList<>(ops.size());
+                for (int i = 0; i < ops.size(); i++) {
+                    appends.add(log.append(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i)))));
+                }
+                await(appends);
             }
-            await(appends);
             durable = true;
         } catch (IOException e) {
             onLogFailure.accept(e);
@@ -224,6 +234,24 @@ public final class ShardStore implements AutoCloseable {
      *                               termination protocol proved the commit impossible)
      */
     public boolean commit(Committed decision) throws IOException {
+        return commit(decision, true);
+    }
+
+    /**
+     * Applies a commit decision that is already durable on its coordinator (the commit point): the record is
+     * queued on the log and applied without waiting for its fsync. The log is written in order, so it is
+     * durable before any record appended after it (the next prepare of the same names included); should this
+     * node stop before that, its prepare is in doubt after the restart and resolves to this commit through the
+     * coordinator. A decision with removed outcomes still waits: a node acknowledges a delete only after the
+     * tombstone is durable and the shares are erased.
+     *
+     * @return as {@link #commit(Committed)}
+     */
+    public boolean learnCommit(Committed decision) throws IOException {
+        return commit(decision, decision.outcomes().stream().anyMatch(o -> o instanceof Outcome.Removed));
+    }
+
+    private boolean commit(Committed decision, boolean awaitDurable) throws IOException {
         synchronized (monitor) {
             TxnState state = decided.get(decision.txn());
             if (state instanceof TxnState.IsAborted) {
@@ -233,7 +261,11 @@ public final class ShardStore implements AutoCloseable {
                 return holdsAny(decision);
             }
         }
-        append(Journal.encode(decision));
+        if (awaitDurable) {
+            append(Journal.encode(decision));
+        } else {
+            appendOrdered(Journal.encode(decision));
+        }
         boolean holds;
         Map<SecretId, Long> removed = new HashMap<>();
         synchronized (monitor) {
@@ -702,6 +734,25 @@ public final class ShardStore implements AutoCloseable {
             onLogFailure.accept(e);
             throw e;
         }
+    }
+
+    /**
+     * Queues {@code record} as a deferred append (no waiting for its fsync; see {@link RecordLog#appendDeferred}).
+     * Throws if the log is already unusable; a later failure to make it durable reaches {@code onLogFailure}
+     * (the node stops).
+     */
+    private void appendOrdered(LogRecord record) throws IOException {
+        CompletableFuture<Void> appended = log.appendDeferred(record);
+        if (appended.isCompletedExceptionally()) {
+            IOException failed = appended.exceptionNow() instanceof IOException io ? io : new IOException(appended.exceptionNow());
+            onLogFailure.accept(failed);
+            throw failed;
+        }
+        appended.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                onLogFailure.accept(failure instanceof IOException io ? io : new IOException(failure));
+            }
+        });
     }
 
     private static void await(List<CompletableFuture<Void>> appends) throws IOException {

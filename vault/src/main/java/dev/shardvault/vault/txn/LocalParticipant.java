@@ -56,7 +56,7 @@ public final class LocalParticipant implements Peer {
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
         try {
             return switch (decision) {
-                case Decision.Commit commit -> new DecideReply.Done(store.commit(commit.committed()));
+                case Decision.Commit commit -> new DecideReply.Done(store.learnCommit(commit.committed()));
                 case Decision.Abort abort -> {
                     store.abort(abort.txn());
                     yield new DecideReply.Done(false);
