@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Requests carry a route as their code and answers a {@link PeerProtocol} status; the id pairs an answer with its
  * request, and answers may come back in any order, so many requests share one connection at once.
  *
- * <p>Sending never hands off to another thread: a sender queues its frame, and the thread that finds no write
- * in progress writes everything queued and flushes once. Concurrent senders thus share one write and one
- * flush (one syscall for many frames), and a lone sender writes its own frame at once.
+ * <p>Senders never write: a sender queues its frame and, unless a flush is already due, starts a virtual
+ * thread that writes everything queued and flushes once. That thread runs when the sender's carrier is next
+ * free, after the threads already waiting to run, so the frames those threads send meanwhile (other
+ * transactions' messages, answers completed by the same log fsync) leave in the same write and the same
+ * TCP segment: one syscall on each side for many frames.
  */
 final class FrameChannel implements AutoCloseable {
 
@@ -36,7 +38,7 @@ final class FrameChannel implements AutoCloseable {
     private final OutputStream out;
     private final byte[] header = new byte[4 + HEADER_BYTES];
     private final ConcurrentLinkedQueue<Frame> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writing = new AtomicBoolean();
+    private final AtomicBoolean flushDue = new AtomicBoolean();
     private volatile boolean closed;
 
     FrameChannel(Socket socket) throws IOException {
@@ -59,7 +61,10 @@ final class FrameChannel implements AutoCloseable {
         return new Frame(id, code, body);
     }
 
-    /** Sends {@code frame}, together with whatever other senders queued meanwhile. */
+    /**
+     * Queues {@code frame}; a flusher thread, started unless one is already due, writes it together with whatever
+     * other senders queue before it runs. A write failure closes the connection (the reader then fails).
+     */
     void send(Frame frame) throws IOException {
         if (frame.body().length > MAX_BODY_BYTES) {
             throw new IllegalArgumentException("frame body of " + frame.body().length + " bytes");
@@ -68,21 +73,30 @@ final class FrameChannel implements AutoCloseable {
             throw new IOException("connection closed");
         }
         outbox.add(frame);
-        // Whoever wins the flag writes; a frame queued while the winner is finishing is seen by the winner's
-        // re-check of the queue after it drops the flag.
-        while (!outbox.isEmpty() && writing.compareAndSet(false, true)) {
-            try {
+        if (flushDue.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("peer-flush").start(this::flush);
+        }
+    }
+
+    /**
+     * Writes everything queued and flushes once. Only the thread that set {@code flushDue} runs this; a frame
+     * queued after its last poll is seen by its re-check once it drops the flag, or by a new flusher.
+     */
+    private void flush() {
+        try {
+            while (true) {
                 Frame next;
                 while ((next = outbox.poll()) != null) {
                     write(next);
                 }
                 out.flush();
-            } catch (IOException e) {
-                close();
-                throw e;
-            } finally {
-                writing.set(false);
+                flushDue.set(false);
+                if (outbox.isEmpty() || !flushDue.compareAndSet(false, true)) {
+                    return;
+                }
             }
+        } catch (IOException e) {
+            close();
         }
     }
 
