@@ -14,6 +14,7 @@ import dev.shardvault.vault.protocol.Messages.TombstoneRequest;
 import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.protocol.Timers;
 import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
@@ -51,7 +52,7 @@ public final class SocketPeer implements Peer, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SocketPeer.class.getName());
     /** After a failed connect, calls fail at once for this long instead of each trying again. */
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final ScheduledThreadPoolExecutor TIMEOUTS = timeoutScheduler();
+    private static final ScheduledThreadPoolExecutor TIMEOUTS = Timers.scheduler();
 
     private final int self;
     private final int id;
@@ -73,16 +74,6 @@ public final class SocketPeer implements Peer, AutoCloseable {
         this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMillis = readTimeout.toMillis();
         this.link = link;
-    }
-
-    private static ScheduledThreadPoolExecutor timeoutScheduler() {
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "peer-call-timeouts");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        return scheduler;
     }
 
     @Override

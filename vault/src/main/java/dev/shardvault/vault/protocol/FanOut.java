@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -31,10 +32,16 @@ public final class FanOut<T> {
         }
     }
 
+    /** The node of an alarm's marker in {@link #replies}: the waiter's deadline may have passed. */
+    private static final int ALARM = Integer.MIN_VALUE;
+
     private final LinkedBlockingQueue<Reply<T>> replies = new LinkedBlockingQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
     private int received;
     private Consumer<Reply<T>> remaining; // guarded by replies
+    private ScheduledFuture<?> alarm; // guarded by replies
+    private long alarmDeadline; // guarded by replies
+    private int delivered; // guarded by replies
 
     private FanOut(List<Peer> peers, AsyncCall<T> call) {
         for (Peer peer : peers) {
@@ -73,6 +80,12 @@ public final class FanOut<T> {
     private void deliver(Reply<T> reply) {
         Consumer<Reply<T>> handler;
         synchronized (replies) {
+            delivered++;
+            if (delivered == sent.get() && alarm != null) {
+                // Everything is in: a waiter takes it without the alarm (one abandoned early needs none either).
+                alarm.cancel(false);
+                alarm = null;
+            }
             handler = remaining;
             if (handler == null) {
                 replies.add(reply);
@@ -82,28 +95,62 @@ public final class FanOut<T> {
         handler.accept(reply);
     }
 
-    /** The next reply, or null when every reply was taken or the deadline ({@link System#nanoTime()}) passed. */
+    /**
+     * The next reply, or null when every reply was taken or the deadline ({@link System#nanoTime()}) passed.
+     * Waiting is one untimed park; the deadline is an alarm on {@link Timers} that queues a marker, armed once
+     * per deadline (not once per reply) and cancelled as soon as every reply is in.
+     */
     public Reply<T> next(long deadlineNanos) {
         if (received == sent.get()) {
             return null;
         }
-        long waitNanos = deadlineNanos - System.nanoTime();
-        if (waitNanos <= 0) {
-            Reply<T> ready = replies.poll();
-            if (ready != null) {
-                received++;
+        Reply<T> reply = replies.poll();
+        while (reply == null || reply.node() == ALARM) {
+            if (deadlineNanos - System.nanoTime() <= 0) {
+                // Passed: what already arrived is still taken, without waiting.
+                while ((reply = replies.poll()) != null && reply.node() == ALARM) {
+                    // an alarm's marker
+                }
+                if (reply == null) {
+                    return null;
+                }
+                break;
             }
-            return ready;
+            arm(deadlineNanos);
+            try {
+                reply = replies.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
-        try {
-            Reply<T> reply = replies.poll(waitNanos, TimeUnit.NANOSECONDS);
-            if (reply != null) {
-                received++;
+        received++;
+        if (received == sent.get()) {
+            disarm();
+        }
+        return reply;
+    }
+
+    private void arm(long deadlineNanos) {
+        synchronized (replies) {
+            if (alarm != null && alarmDeadline == deadlineNanos) {
+                return;
             }
-            return reply;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            if (alarm != null) {
+                alarm.cancel(false);
+            }
+            alarmDeadline = deadlineNanos;
+            alarm = Timers.scheduler().schedule(() -> replies.add(new Reply<>(ALARM, null, null)),
+                                                deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void disarm() {
+        synchronized (replies) {
+            if (alarm != null) {
+                alarm.cancel(false);
+                alarm = null;
+            }
         }
     }
 
@@ -113,10 +160,12 @@ public final class FanOut<T> {
      */
     public void onRemaining(Consumer<Reply<T>> handler) {
         List<Reply<T>> waiting = new ArrayList<>();
+        disarm();
         synchronized (replies) {
             remaining = handler;
             replies.drainTo(waiting);
         }
+        waiting.removeIf(reply -> reply.node() == ALARM);
         waiting.forEach(handler);
     }
 

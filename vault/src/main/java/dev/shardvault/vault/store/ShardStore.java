@@ -50,7 +50,8 @@ public final class ShardStore implements AutoCloseable {
     private final Object monitor = new Object();
 
     // Guarded by monitor.
-    private final TreeMap<SecretId, Secret> secrets = new TreeMap<>();
+    private final TreeMap<SecretId, Secret> secrets = new TreeMap<>(); // in name order, for listing
+    private final HashMap<SecretId, Secret> byId = new HashMap<>(); // the same entries, for lookups
     private final Map<TxnId, Pending> pending = new HashMap<>();
     private final Set<TxnId> preparing = new HashSet<>();
     private final Map<TxnId, TxnState> decided = new HashMap<>();
@@ -172,7 +173,7 @@ public final class ShardStore implements AutoCloseable {
             for (Op op : ops) {
                 Secret secret = secret(op.id());
                 if (secret.lockedBy != null && !secret.lockedBy.equals(txn)) {
-                    locked.forEach(id -> secrets.get(id).lockedBy = null);
+                    locked.forEach(id -> byId.get(id).lockedBy = null);
                     preparing.remove(txn);
                     return new PrepareResult.Locked(op.id());
                 }
@@ -291,7 +292,7 @@ public final class ShardStore implements AutoCloseable {
      */
     public boolean learnTombstone(SecretId id, long incarnation, long deletedAtMillis) throws IOException {
         synchronized (monitor) {
-            Secret secret = secrets.get(id);
+            Secret secret = byId.get(id);
             if (secret != null && (secret.incarnation > incarnation
                                    || (secret.deletedAtMillis >= 0 && secret.incarnation >= incarnation))) {
                 return true;
@@ -328,7 +329,7 @@ public final class ShardStore implements AutoCloseable {
             throws IOException {
         long deadIncarnation;
         synchronized (monitor) {
-            Secret secret = secrets.get(id);
+            Secret secret = byId.get(id);
             long current = secret == null ? 0 : secret.incarnation;
             if (secret != null && secret.deletedAtMillis >= 0 && current >= incarnation) {
                 return RepairOutcome.DELETED;
@@ -445,7 +446,7 @@ public final class ShardStore implements AutoCloseable {
 
     public ShareState read(SecretId id, Selector selector) {
         synchronized (monitor) {
-            Secret secret = secrets.get(id);
+            Secret secret = byId.get(id);
             SecretView view = view(secret);
             boolean inDoubt = secret != null && secret.lockedBy != null;
             if (!(view instanceof SecretView.Live)) {
@@ -471,7 +472,7 @@ public final class ShardStore implements AutoCloseable {
     /** The versions of the current incarnation this node holds, ascending. */
     public List<VersionMeta> history(SecretId id) {
         synchronized (monitor) {
-            Secret secret = secrets.get(id);
+            Secret secret = byId.get(id);
             if (!(view(secret) instanceof SecretView.Live)) {
                 return List.of();
             }
@@ -482,7 +483,7 @@ public final class ShardStore implements AutoCloseable {
 
     public SecretView view(SecretId id) {
         synchronized (monitor) {
-            return view(secrets.get(id));
+            return view(byId.get(id));
         }
     }
 
@@ -656,14 +657,14 @@ public final class ShardStore implements AutoCloseable {
     private boolean holdsAny(Committed decision) {
         for (Outcome outcome : decision.outcomes()) {
             if (outcome instanceof Outcome.Applied applied) {
-                Secret secret = secrets.get(applied.id());
+                Secret secret = byId.get(applied.id());
                 if (secret != null && secret.incarnation == applied.incarnation()
                     && secret.versions.containsKey(applied.version())) {
                     return true;
                 }
             }
             if (outcome instanceof Outcome.Removed removed) {
-                Secret secret = secrets.get(removed.id());
+                Secret secret = byId.get(removed.id());
                 if (secret != null && secret.deletedAtMillis >= 0 && secret.incarnation >= removed.incarnation()) {
                     return true;
                 }
@@ -682,18 +683,24 @@ public final class ShardStore implements AutoCloseable {
     }
 
     private void unlock(SecretId id, TxnId txn) {
-        Secret secret = secrets.get(id);
+        Secret secret = byId.get(id);
         if (secret != null && txn.equals(secret.lockedBy)) {
             secret.lockedBy = null;
         }
     }
 
     private Secret secret(SecretId id) {
-        return secrets.computeIfAbsent(id, ignored -> new Secret());
+        Secret secret = byId.get(id);
+        if (secret == null) {
+            secret = new Secret();
+            byId.put(id, secret);
+            secrets.put(id, secret);
+        }
+        return secret;
     }
 
     private List<SecretView> views(List<Op> ops) {
-        return ops.stream().map(op -> view(secrets.get(op.id()))).toList();
+        return ops.stream().map(op -> view(byId.get(op.id()))).toList();
     }
 
     private static SecretView view(Secret secret) {

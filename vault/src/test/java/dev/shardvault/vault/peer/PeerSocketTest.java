@@ -3,6 +3,7 @@ package dev.shardvault.vault.peer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import dev.shardvault.vault.model.Outcome;
 import dev.shardvault.vault.model.RequestId;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.FanOut;
 import dev.shardvault.vault.protocol.Messages.DecideReply;
 import dev.shardvault.vault.protocol.Messages.Decision;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
@@ -148,6 +150,44 @@ class PeerSocketTest {
                 PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
                 assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
                 assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
+            }
+        }
+    }
+
+    /**
+     * A fan-out to one node that answers and one that never does: the answer is taken at once, then the wait
+     * ends at its deadline (an alarm, not a timed park per reply), and again at a later, re-armed deadline.
+     */
+    @Test
+    void aFanOutTakesWhatArrivesAndEndsAtEachDeadline() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0); VaultNode node = startNode(0)) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket accepted = silent.accept()) {
+                    accepted.getInputStream().readAllBytes();
+                } catch (IOException ignored) {
+                    // the test ended
+                }
+            });
+            try (SocketPeer answering = client(node.peerUri(), Duration.ofSeconds(60));
+                 SocketPeer mute = new SocketPeer(2, 3, URI.create("tcp://127.0.0.1:" + silent.getLocalPort()),
+                                                  Duration.ofSeconds(1), Duration.ofSeconds(60), PeerLink.DIRECT)) {
+                SecretId id = new SecretId("default", "ABSENT");
+                FanOut<ShareState> fanOut = FanOut.startAsync(List.of(answering, mute), peer -> peer.readAsync(id, Selector.LATEST));
+                long start = System.nanoTime();
+                FanOut.Reply<ShareState> first = fanOut.next(start + Duration.ofSeconds(20).toNanos());
+                assertEquals(1, first.node());
+                assertTrue(first.ok());
+
+                long deadline = System.nanoTime() + Duration.ofMillis(300).toNanos();
+                assertNull(fanOut.next(deadline), "the mute node never answers");
+                long now = System.nanoTime();
+                assertTrue(now >= deadline, "returned before the deadline");
+                assertTrue(now - deadline < Duration.ofSeconds(5).toNanos(), "the deadline was not kept");
+
+                long later = System.nanoTime() + Duration.ofMillis(100).toNanos();
+                assertNull(fanOut.next(later));
+                assertTrue(System.nanoTime() >= later);
+                assertEquals(1, fanOut.pending());
             }
         }
     }
