@@ -37,7 +37,10 @@
  * One writer thread takes appends from a bounded queue, writes a batch with one positional write and
  * calls {@code FileChannel.force} once; every append in the batch completes only after that returns
  * (group commit). An I/O error on write or force fails the log for good: the caller must stop the node,
- * because after a failed fsync the kernel may have dropped the dirty pages.
+ * because after a failed fsync the kernel may have dropped the dirty pages. A deferred append
+ * ({@link dev.shardvault.log.RecordLog#appendDeferred}) is written in order but forced only with a later
+ * waiting append, after {@code deferredForceMillis}, or before an erasure or close; unforced bytes never
+ * exceed one batch.
  *
  * <h2>Replay</h2>
  * {@link dev.shardvault.log.RecordLog#open} verifies every frame's CRC and hands every record, in write

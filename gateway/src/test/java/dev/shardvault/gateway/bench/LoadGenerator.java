@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LoadGenerator {
 
     private static final String VALUE = "v".repeat(48);
-    private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmup-seconds", "90"));
+    private static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.warmup-seconds", "240"));
     private static final double WARMUP_SLICE_SECONDS = 3;
     private static final double SETTLE_SECONDS = Double.parseDouble(System.getProperty("bench.settle-seconds", "2"));
     /** Comma-separated workload names to run (e.g. {@code create.1_client}); empty runs them all. */
