@@ -52,6 +52,11 @@ public final class LocalParticipant implements Peer {
         }
     }
 
+    /**
+     * A decision from a coordinator. A commit reaches participants only after the coordinator's own COMMIT
+     * record is durable (that is the commit point), so this node applies it without waiting for its own
+     * record's fsync ({@link ShardStore#learnCommit}); an abort is logged before the locks are released.
+     */
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
         try {
