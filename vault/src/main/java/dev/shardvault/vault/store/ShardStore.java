@@ -183,20 +183,20 @@ public final class ShardStore implements AutoCloseable {
         }
         boolean durable = false;
         try {
-            if (coordinator == nodeId) {
-                // This node's own vote: its decision record comes after these in the log and is forced before
-                // anyone learns of a commit; should this node stop first, the transaction was never decided here
-                // and is presumed aborted.
-                for (int i = 0; i < ops.size(); i++) {
-                    appendOrdered(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i))));
+            // This node's own vote is not waited for: its decision record comes after these in the log and is
+            // forced before anyone learns of a commit; should this node stop first, the transaction was never
+            // decided here and is presumed aborted.
+            boolean own = coordinator == nodeId;
+            List<CompletableFuture<Void>> appends = new ArrayList<>(ops.size());
+            for (int i = 0; i < ops.size(); i++) {
+                LogRecord record = Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i)));
+                if (own) {
+                    appendOrdered(record);
+                } else {
+                    appends.add(log.append(record));
                 }
-            } else {
-                List<CompletableFuture<Void>> appends = new ArrayList<>(ops.size());
-                for (int i = 0; i < ops.size(); i++) {
-                    appends.add(log.append(Journal.encode(new Prepared(txn, coordinator, i, ops.size(), ops.get(i)))));
-                }
-                await(appends);
             }
+            await(appends);
             durable = true;
         } catch (IOException e) {
             onLogFailure.accept(e);
@@ -751,15 +751,19 @@ public final class ShardStore implements AutoCloseable {
     private void appendOrdered(LogRecord record) throws IOException {
         CompletableFuture<Void> appended = log.appendDeferred(record);
         if (appended.isCompletedExceptionally()) {
-            IOException failed = appended.exceptionNow() instanceof IOException io ? io : new IOException(appended.exceptionNow());
+            IOException failed = asIOException(appended.exceptionNow());
             onLogFailure.accept(failed);
             throw failed;
         }
         appended.whenComplete((ignored, failure) -> {
             if (failure != null) {
-                onLogFailure.accept(failure instanceof IOException io ? io : new IOException(failure));
+                onLogFailure.accept(asIOException(failure));
             }
         });
+    }
+
+    private static IOException asIOException(Throwable failure) {
+        return failure instanceof IOException io ? io : new IOException(failure);
     }
 
     private static void await(List<CompletableFuture<Void>> appends) throws IOException {
@@ -769,7 +773,7 @@ public final class ShardStore implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while making a prepare durable", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            throw asIOException(e.getCause());
         }
     }
 }

@@ -441,7 +441,7 @@ public final class Coordinator {
         /** Tells every node that may have prepared to release; does not wait. */
         private void abort() {
             List<Peer> targets = peers.all().stream().filter(peer -> !no.contains(peer.id())).toList();
-            FanOut.start(targets, peer -> peer.decide(new Decision.Abort(txn)));
+            FanOut.startAsync(targets, peer -> peer.decideAsync(new Decision.Abort(txn)));
         }
     }
 
