@@ -1,7 +1,9 @@
 package dev.shardvault.vault.model;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -51,11 +53,11 @@ public final class Times {
         int minute = digits(text, 14, 2);
         int second = digits(text, 17, 2);
         int millis = digits(text, 20, 3);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > YearMonth.of(year, month).lengthOfMonth()
             || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) {
             return NOT_EXACT;
         }
-        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        long days = LocalDate.of(year, month, day).toEpochDay();
         return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1_000L + millis;
     }
 

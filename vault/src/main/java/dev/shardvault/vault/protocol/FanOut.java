@@ -81,10 +81,10 @@ public final class FanOut<T> {
         Consumer<Reply<T>> handler;
         synchronized (replies) {
             delivered++;
-            if (delivered == sent.get() && alarm != null) {
+            if (delivered == sent.get()) {
                 // Everything is in: a waiter takes it without the alarm (one abandoned early needs none either).
-                alarm.cancel(false);
-                alarm = null;
+                // An alarm armed later waits for a later call's reply, whose delivery cancels it in turn.
+                cancelAlarm();
             }
             handler = remaining;
             if (handler == null) {
@@ -125,9 +125,6 @@ public final class FanOut<T> {
             }
         }
         received++;
-        if (received == sent.get()) {
-            disarm();
-        }
         return reply;
     }
 
@@ -136,21 +133,18 @@ public final class FanOut<T> {
             if (alarm != null && alarmDeadline == deadlineNanos) {
                 return;
             }
-            if (alarm != null) {
-                alarm.cancel(false);
-            }
+            cancelAlarm();
             alarmDeadline = deadlineNanos;
             alarm = Timers.scheduler().schedule(() -> replies.add(new Reply<>(ALARM, null, null)),
                                                 deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
     }
 
-    private void disarm() {
-        synchronized (replies) {
-            if (alarm != null) {
-                alarm.cancel(false);
-                alarm = null;
-            }
+    /** Called holding {@code replies}. */
+    private void cancelAlarm() {
+        if (alarm != null) {
+            alarm.cancel(false);
+            alarm = null;
         }
     }
 
@@ -160,8 +154,8 @@ public final class FanOut<T> {
      */
     public void onRemaining(Consumer<Reply<T>> handler) {
         List<Reply<T>> waiting = new ArrayList<>();
-        disarm();
         synchronized (replies) {
+            cancelAlarm();
             remaining = handler;
             replies.drainTo(waiting);
         }
