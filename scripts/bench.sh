@@ -45,7 +45,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! scripts/cluster.sh status 2>/dev/null | grep -q '^gateway .*healthy'; then
+# Read the whole status first: with pipefail, grep -q closing the pipe early would fail the pipeline.
+CLUSTER_STATUS=$(scripts/cluster.sh status 2>/dev/null || true)
+if ! grep -q '^gateway .*healthy' <<< "$CLUSTER_STATUS"; then
   scripts/cluster.sh up >&2
   STARTED_CLUSTER=1
 fi
