@@ -5,19 +5,14 @@ import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 import dev.shardvault.gateway.GatewayConfig;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientRequest;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
-import java.io.StringReader;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
-import java.time.Duration;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +35,16 @@ public final class VaultNodes implements AutoCloseable {
     }
 
     private final List<GatewayConfig.VaultNodeAddress> addresses;
-    private final List<WebClient> clients = new ArrayList<>();
-    private final List<WebClient> probes = new ArrayList<>();
+    /** Largest answer body taken from a node (a listing page or a secret is far smaller). */
+    private static final int MAX_ANSWER_BYTES = 4 << 20;
+    /** Idle connections kept per node: enough for every concurrent request the gateway forwards to one node. */
+    private static final int MAX_IDLE_CONNECTIONS = 256;
+    /** Well under any server's keep-alive timeout, so a kept connection is not one the node is closing. */
+    private static final long MAX_IDLE_MILLIS = 15_000;
+    private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
+
+    private final List<OriginClient> clients = new ArrayList<>();
+    private final List<OriginClient> probes = new ArrayList<>();
     private final NodeStatus[] status;
     private final AtomicInteger next = new AtomicInteger();
     private final long probeIntervalMillis;
@@ -54,16 +57,11 @@ public final class VaultNodes implements AutoCloseable {
         this.status = new NodeStatus[addresses.size()];
         for (int i = 0; i < addresses.size(); i++) {
             GatewayConfig.VaultNodeAddress address = addresses.get(i);
-            clients.add(WebClient.builder().baseUri(address.uri())
-                                .connectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
-                                .readTimeout(Duration.ofMillis(config.requestTimeoutMillis()))
-                                .socketOptions(options -> options.tcpNoDelay(true))
-                                .maxInMemoryEntity(4 << 20)
-                                .build());
-            probes.add(WebClient.builder().baseUri(address.uri())
-                               .connectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
-                               .readTimeout(Duration.ofMillis(Math.max(500, config.probeIntervalMillis())))
-                               .build());
+            int connectMillis = Math.toIntExact(config.connectTimeoutMillis());
+            clients.add(new OriginClient(address.uri(), connectMillis, Math.toIntExact(config.requestTimeoutMillis()),
+                                         MAX_ANSWER_BYTES, MAX_IDLE_CONNECTIONS, MAX_IDLE_MILLIS));
+            probes.add(new OriginClient(address.uri(), connectMillis, Math.toIntExact(Math.max(500, config.probeIntervalMillis())),
+                                        MAX_ANSWER_BYTES, 1, MAX_IDLE_MILLIS));
             status[i] = new NodeStatus(address.id(), address.uri(), false, -1);
         }
         probeAll();
@@ -89,25 +87,41 @@ public final class VaultNodes implements AutoCloseable {
      */
     public Answer send(Method method, String path, Map<String, String> query, JsonObject body) {
         List<Integer> order = order();
+        String target = target(path, query);
+        byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = body == null ? Map.of() : JSON_BODY;
         StringBuilder failures = new StringBuilder();
         boolean ambiguous = false;
         for (int index : order) {
-            HttpClientRequest request = clients.get(index).method(method).path(path);
-            query.forEach(request::queryParam);
-            try (HttpClientResponse response = body == null ? request.request()
-                    : request.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json")).submit(body.toString())) {
-                String text = response.as(String.class);
-                return new Answer(response.status().code(), parse(text), ambiguous);
-            } catch (RuntimeException e) {
+            try {
+                OriginClient.Response response = clients.get(index).exchange(method.text(), target, headers, bytes);
+                return new Answer(response.status(), parse(response.body()), ambiguous || response.resent());
+            } catch (IOException e) {
                 markDown(index);
-                ambiguous |= !connectFailure(e);
+                boolean notSent = e instanceof OriginClient.NotSentException;
+                ambiguous |= !notSent;
                 failures.append(failures.isEmpty() ? "" : "; ").append("node ").append(addresses.get(index).id())
-                        .append(connectFailure(e) ? " unreachable" : " did not answer");
+                        .append(notSent ? " unreachable" : " did not answer");
                 LOG.log(System.Logger.Level.DEBUG, "vault node " + addresses.get(index).id() + " failed: " + e);
             }
         }
         throw new ProblemException(Problem.of(503, "quorum-unavailable", "No vault node available",
                                               "no vault node answered: " + failures).with("votes", 0));
+    }
+
+    /** The request target: the path (built from validated names) and the percent-encoded query. */
+    private static String target(String path, Map<String, String> query) {
+        if (query.isEmpty()) {
+            return path;
+        }
+        StringBuilder target = new StringBuilder(path);
+        char separator = '?';
+        for (Map.Entry<String, String> parameter : query.entrySet()) {
+            target.append(separator).append(URLEncoder.encode(parameter.getKey(), StandardCharsets.UTF_8))
+                    .append('=').append(URLEncoder.encode(parameter.getValue(), StandardCharsets.UTF_8));
+            separator = '&';
+        }
+        return target.toString();
     }
 
     private List<Integer> order() {
@@ -127,24 +141,15 @@ public final class VaultNodes implements AutoCloseable {
         return up;
     }
 
-    private static JsonObject parse(String text) {
-        if (text == null || !text.startsWith("{")) {
+    private static JsonObject parse(byte[] body) {
+        if (body.length == 0 || body[0] != '{') {
             return JsonObject.EMPTY_JSON_OBJECT;
         }
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
+        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
             return reader.readObject();
         } catch (RuntimeException e) {
             return JsonObject.EMPTY_JSON_OBJECT;
         }
-    }
-
-    private static boolean connectFailure(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof NoRouteToHostException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void markDown(int index) {
@@ -184,9 +189,9 @@ public final class VaultNodes implements AutoCloseable {
     private void probe(int index) {
         long started = System.nanoTime();
         boolean up;
-        try (HttpClientResponse response = probes.get(index).get("/observe/health").request()) {
-            up = response.status().code() == 200;
-        } catch (RuntimeException e) {
+        try {
+            up = probes.get(index).exchange("GET", "/observe/health", Map.of(), null).status() == 200;
+        } catch (IOException e) {
             up = false;
         }
         long latency = (System.nanoTime() - started) / 1_000_000;
@@ -200,5 +205,7 @@ public final class VaultNodes implements AutoCloseable {
     public void close() {
         closed = true;
         prober.interrupt();
+        clients.forEach(OriginClient::close);
+        probes.forEach(OriginClient::close);
     }
 }
