@@ -26,6 +26,19 @@ public record RequestId(long high, long low) {
         return Sha256.digest(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    // Written out rather than generated: a record's generated equals and hashCode run through a method-handle
+    // chain, which the JIT does not inline at a call site that sees several key types (HashMap.getNode does),
+    // and the store's maps look transactions up on every prepare and decision.
+    @Override
+    public boolean equals(Object other) {
+        return this == other || other instanceof RequestId id && high == id.high && low == id.low;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(high * 31 + low);
+    }
+
     @Override
     public String toString() {
         return HexFormat.of().toHexDigits(high) + HexFormat.of().toHexDigits(low);

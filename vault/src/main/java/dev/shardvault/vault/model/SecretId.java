@@ -62,6 +62,19 @@ public record SecretId(String namespace, String name) implements Comparable<Secr
         return byNamespace != 0 ? byNamespace : name.compareTo(other.name);
     }
 
+    // Written out rather than generated: a record's generated equals and hashCode run through a method-handle
+    // chain, which the JIT does not inline at a call site that sees several key types (HashMap.getNode does),
+    // and the store's maps look ids up on every prepare, commit, read and sweep page.
+    @Override
+    public boolean equals(Object other) {
+        return this == other || other instanceof SecretId id && name.equals(id.name) && namespace.equals(id.namespace);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * namespace.hashCode() + name.hashCode();
+    }
+
     @Override
     public String toString() {
         return namespace + "/" + name;

@@ -25,6 +25,17 @@ public record TxnId(RequestId request, long attempt) {
                          hex.fromHexDigitsToLong(text, 33, 49));
     }
 
+    // Written out for the same reason as RequestId's.
+    @Override
+    public boolean equals(Object other) {
+        return this == other || other instanceof TxnId id && attempt == id.attempt && request.equals(id.request);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * request.hashCode() + Long.hashCode(attempt);
+    }
+
     @Override
     public String toString() {
         return request + "." + HexFormat.of().toHexDigits(attempt);
