@@ -125,6 +125,11 @@ public final class VaultNode implements AutoCloseable {
         return sweeper.sweepAll();
     }
 
+    /** Peer entries this node's sweeps have compared since it started (a pass over changes compares few). */
+    public long sweepCompared() {
+        return sweeper.compared();
+    }
+
     private void sweepLoop() {
         while (!closed) {
             try {

@@ -11,7 +11,7 @@ final class PeerProtocol {
 
     /** Request codes: the index of the route in this list. */
     static final List<String> ROUTES = List.of("/prepare", "/decide", "/txn-status", "/read", "/history", "/list",
-                                               "/repair", "/tombstone");
+                                               "/repair", "/tombstone", "/changes");
 
     static final int OK = 0;
     /** The request could not be decoded (or named no route); the connection stays usable. */

@@ -76,6 +76,10 @@ public final class PeerServer implements AutoCloseable {
             return WireCodec.listReply(local.list(list.namespace(), list.after(), list.limit()));
         };
         byCode[PeerProtocol.code("/repair")] = body -> WireCodec.repairOutcome(local.repair(WireCodec.repairRequest(body)));
+        byCode[PeerProtocol.code("/changes")] = body -> {
+            WireCodec.ChangesRequest changes = WireCodec.changesRequest(body);
+            return WireCodec.changesReply(local.changes(changes.epoch(), changes.after(), changes.limit()));
+        };
         byCode[PeerProtocol.code("/tombstone")] = body -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body)));
         return List.of(byCode);
     }

@@ -127,6 +127,11 @@ public final class SocketPeer implements Peer, AutoCloseable {
     }
 
     @Override
+    public ShardStore.Changes changes(long epoch, long after, int limit) throws PeerUnavailableException {
+        return await(call("/changes", WireCodec.changesRequest(epoch, after, limit), WireCodec::changesReply));
+    }
+
+    @Override
     public ShardStore.RepairOutcome repair(RepairRequest request) throws PeerUnavailableException {
         return await(call("/repair", WireCodec.repairRequest(request), WireCodec::repairOutcome));
     }

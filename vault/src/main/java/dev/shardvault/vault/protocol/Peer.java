@@ -34,6 +34,9 @@ public interface Peer {
 
     ListReply list(String namespace, String after, int limit) throws PeerUnavailableException;
 
+    /** What changed on the peer after change {@code after} of {@code epoch} ({@link ShardStore#changesAfter}). */
+    ShardStore.Changes changes(long epoch, long after, int limit) throws PeerUnavailableException;
+
     /** Stores a repaired share if that version is still live history here; says what happened. */
     ShardStore.RepairOutcome repair(Messages.RepairRequest request) throws PeerUnavailableException;
 

@@ -18,6 +18,7 @@ import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.store.Journal;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShareState;
 import dev.shardvault.vault.store.TxnState;
 import dev.shardvault.vault.store.VersionMeta;
@@ -310,6 +311,49 @@ public final class WireCodec {
                 entries.add(Map.entry(in.string(DomainCodec.MAX_NAME_BYTES), DomainCodec.readView(in)));
             }
             return new ListReply(entries);
+        });
+    }
+
+    public record ChangesRequest(long epoch, long after, int limit) {
+    }
+
+    public static byte[] changesRequest(long epoch, long after, int limit) {
+        return write(out -> out.i64(epoch).i64(after).i32(limit));
+    }
+
+    public static ChangesRequest changesRequest(byte[] body) {
+        return read(body, in -> {
+            long epoch = in.i64();
+            long after = in.i64();
+            int limit = in.i32();
+            if (after < 0 || limit < 0 || limit > MAX_LIST) {
+                throw new MalformedException("changes after " + after + ", limit " + limit);
+            }
+            return new ChangesRequest(epoch, after, limit);
+        });
+    }
+
+    public static byte[] changesReply(ShardStore.Changes changes) {
+        return write(out -> {
+            out.i64(changes.epoch()).i64(changes.through()).bool(changes.continued()).i32(changes.entries().size());
+            for (Map.Entry<SecretId, SecretView> entry : changes.entries()) {
+                DomainCodec.writeId(out, entry.getKey());
+                DomainCodec.writeView(out, entry.getValue());
+            }
+        });
+    }
+
+    public static ShardStore.Changes changesReply(byte[] body) {
+        return read(body, in -> {
+            long epoch = in.i64();
+            long through = in.i64();
+            boolean continued = in.bool();
+            int count = in.count(MAX_LIST, 6);
+            List<Map.Entry<SecretId, SecretView>> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                entries.add(Map.entry(DomainCodec.readId(in), DomainCodec.readView(in)));
+            }
+            return new ShardStore.Changes(epoch, through, continued, entries);
         });
     }
 

@@ -123,6 +123,11 @@ public final class LocalParticipant implements Peer {
     }
 
     @Override
+    public ShardStore.Changes changes(long epoch, long after, int limit) {
+        return store.changesAfter(epoch, after, limit);
+    }
+
+    @Override
     public ShardStore.RepairOutcome repair(dev.shardvault.vault.protocol.Messages.RepairRequest request)
             throws PeerUnavailableException {
         try {

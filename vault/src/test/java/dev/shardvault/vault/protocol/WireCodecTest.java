@@ -17,8 +17,10 @@ import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.Journal;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
+import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShareState;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -48,6 +50,15 @@ class WireCodecTest {
         assertEquals(new WireCodec.ReadRequest(ID, new Selector.AsOf(1234)),
                      WireCodec.readRequest(WireCodec.readRequest(ID, new Selector.AsOf(1234))));
         assertEquals(TXN, TxnId.parse(TXN.toString()));
+        assertEquals(new WireCodec.ChangesRequest(-5, 17, 500), WireCodec.changesRequest(WireCodec.changesRequest(-5, 17, 500)));
+        ShardStore.Changes changes = new ShardStore.Changes(-5, 19, true, List.of(
+                Map.entry(ID, (SecretView) new SecretView.Live(1, 2, 3)),
+                Map.entry(new SecretId("team-a", "OTHER"), (SecretView) new SecretView.Deleted(2, 9))));
+        assertEquals(changes, WireCodec.changesReply(WireCodec.changesReply(changes)));
+        assertEquals(new ShardStore.Changes(7, 0, false, List.of()),
+                     WireCodec.changesReply(WireCodec.changesReply(new ShardStore.Changes(7, 0, false, List.of()))));
+        assertThrows(MalformedException.class, () -> WireCodec.changesRequest(WireCodec.changesRequest(1, -1, 5)));
+        assertThrows(MalformedException.class, () -> WireCodec.changesRequest(WireCodec.changesRequest(1, 0, 1001)));
     }
 
     @Test
@@ -75,7 +86,7 @@ class WireCodecTest {
         for (Function<byte[], ?> decoder : List.<Function<byte[], ?>>of(
                 WireCodec::prepareRequest, WireCodec::prepareResult, WireCodec::decision, WireCodec::decideReply,
                 WireCodec::txnStatus, WireCodec::readRequest, WireCodec::shareState, WireCodec::historyReply,
-                WireCodec::listRequest, WireCodec::listReply)) {
+                WireCodec::listRequest, WireCodec::listReply, WireCodec::changesRequest, WireCodec::changesReply)) {
             try {
                 decoder.apply(body);
             } catch (MalformedException expected) {
