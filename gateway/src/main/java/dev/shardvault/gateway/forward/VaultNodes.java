@@ -22,10 +22,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class VaultNodes implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VaultNodes.class.getName());
+    /** Largest answer body taken from a node (a listing page or a secret is far smaller). */
+    private static final int MAX_ANSWER_BYTES = 4 << 20;
+    /** Idle connections kept per node: enough for every concurrent request the gateway forwards to one node. */
+    private static final int MAX_IDLE_CONNECTIONS = 256;
+    /** Well under any server's keep-alive timeout, so a kept connection is not one the node is closing. */
+    private static final long MAX_IDLE_MILLIS = 15_000;
+    private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
 
     /**
-     * A vault node's answer: its status and JSON body. {@code afterAmbiguousFailure}: an earlier node may have
-     * received this same request before it failed, so for a write this answer alone does not say what happened.
+     * A vault node's answer: its status and JSON body. {@code afterAmbiguousFailure}: an earlier attempt may have
+     * reached a node before it failed (another node, or this one over a kept-alive connection that broke), so
+     * for a write this answer alone does not say what happened.
      */
     public record Answer(int status, JsonObject body, boolean afterAmbiguousFailure) {
     }
@@ -35,14 +43,6 @@ public final class VaultNodes implements AutoCloseable {
     }
 
     private final List<GatewayConfig.VaultNodeAddress> addresses;
-    /** Largest answer body taken from a node (a listing page or a secret is far smaller). */
-    private static final int MAX_ANSWER_BYTES = 4 << 20;
-    /** Idle connections kept per node: enough for every concurrent request the gateway forwards to one node. */
-    private static final int MAX_IDLE_CONNECTIONS = 256;
-    /** Well under any server's keep-alive timeout, so a kept connection is not one the node is closing. */
-    private static final long MAX_IDLE_MILLIS = 15_000;
-    private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
-
     private final List<OriginClient> clients = new ArrayList<>();
     private final List<OriginClient> probes = new ArrayList<>();
     private final NodeStatus[] status;
