@@ -28,20 +28,32 @@ class SweepTest extends ClusterTestBase {
         }
     }
 
-    @Test
-    void afterTheFirstPassOnlyChangesAreComparedAndAMissedUpdateIsCaughtUp() {
+    /** Populates, lets node 5 sweep every peer once (full listings), and returns node 5. */
+    private VaultNode populatedAndSweptOnce() {
         populate();
         VaultNode five = cluster.node(5);
         five.sweepNow();
+        return five;
+    }
+
+    /** Updates {@code name} through node {@code via} while node 5 is cut off; the other four hold version 2. */
+    private SecretId updateMissedByNodeFive(String name, int via) {
+        SecretId missed = new SecretId("default", name);
+        cluster.link.isolate(5);
+        assertEquals(200, cluster.client(via).update(name, "newer").status());
+        awaitLatest(missed, 2, 1, 2, 3, 4);
+        cluster.link.heal(5);
+        assertEquals(1, cluster.node(5).store().read(missed, Selector.LATEST).version());
+        return missed;
+    }
+
+    @Test
+    void afterTheFirstPassOnlyChangesAreComparedAndAMissedUpdateIsCaughtUp() {
+        VaultNode five = populatedAndSweptOnce();
         long firstPasses = five.sweepCompared();
         assertTrue(firstPasses >= 4L * SECRETS, "the first pass against each peer lists every name: " + firstPasses);
 
-        SecretId missed = new SecretId("default", "BULK_7");
-        cluster.link.isolate(5);
-        assertEquals(200, cluster.client(1).update("BULK_7", "newer").status());
-        awaitLatest(missed, 2, 1, 2, 3, 4);
-        cluster.link.heal(5);
-        assertEquals(1, five.store().read(missed, Selector.LATEST).version());
+        SecretId missed = updateMissedByNodeFive("BULK_7", 1);
 
         five.sweepNow();
         long laterPasses = five.sweepCompared() - firstPasses;
@@ -51,9 +63,7 @@ class SweepTest extends ClusterTestBase {
 
     @Test
     void aMissedDeleteIsLearnedFromThePeersChanges() {
-        populate();
-        VaultNode five = cluster.node(5);
-        five.sweepNow();
+        VaultNode five = populatedAndSweptOnce();
         SecretId deleted = new SecretId("default", "BULK_3");
         cluster.link.isolate(5);
         Answer answer = cluster.client(2).send("POST", "/internal/v1/deletions/default/BULK_3",
@@ -70,9 +80,7 @@ class SweepTest extends ClusterTestBase {
 
     @Test
     void aPeerThatRestartedIsListedInFullOnceThenByChangesAgain() {
-        populate();
-        VaultNode five = cluster.node(5);
-        five.sweepNow();
+        VaultNode five = populatedAndSweptOnce();
         cluster.stop(2);
         cluster.restart(2);
 
@@ -89,14 +97,8 @@ class SweepTest extends ClusterTestBase {
 
     @Test
     void aSecretThatCouldNotBeCaughtUpIsRetriedByLaterPasses() {
-        populate();
-        VaultNode five = cluster.node(5);
-        five.sweepNow();
-        SecretId missed = new SecretId("default", "BULK_11");
-        cluster.link.isolate(5);
-        assertEquals(200, cluster.client(3).update("BULK_11", "newer").status());
-        awaitLatest(missed, 2, 1, 2, 3, 4);
-        cluster.link.heal(5);
+        VaultNode five = populatedAndSweptOnce();
+        SecretId missed = updateMissedByNodeFive("BULK_11", 3);
         // Node 5 sees the change but its repairing read reaches no peer: it cannot catch up in this pass.
         cluster.link.add(send -> send.from() == 5 && send.route().equals("/read"));
         five.sweepNow();
