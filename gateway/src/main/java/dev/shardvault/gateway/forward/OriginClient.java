@@ -1,5 +1,6 @@
 package dev.shardvault.gateway.forward;
 
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -410,7 +411,7 @@ public final class OriginClient implements AutoCloseable {
         }
 
         private byte[] readChunked() throws IOException {
-            byte[] body = new byte[0];
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
             while (true) {
                 lineBytesLeft = MAX_HEAD_BYTES;
                 String sizeLine = readLine();
@@ -422,19 +423,16 @@ public final class OriginClient implements AutoCloseable {
                 } catch (NumberFormatException e) {
                     throw new IOException("bad chunk size from " + hostHeader);
                 }
-                if (size < 0 || body.length + size > maxBodyBytes) {
+                if (size < 0 || body.size() + size > maxBodyBytes) {
                     throw new IOException("chunked answer body is over the limit of " + maxBodyBytes);
                 }
                 if (size == 0) {
                     while (!readLine().isEmpty()) {
                         // trailer fields carry nothing the gateway uses
                     }
-                    return body;
+                    return body.toByteArray();
                 }
-                byte[] chunk = readExactly((int) size);
-                byte[] joined = Arrays.copyOf(body, body.length + chunk.length);
-                System.arraycopy(chunk, 0, joined, body.length, chunk.length);
-                body = joined;
+                body.writeBytes(readExactly((int) size));
                 if (!readLine().isEmpty()) {
                     throw new IOException("chunk from " + hostHeader + " does not end with CRLF");
                 }
@@ -442,17 +440,17 @@ public final class OriginClient implements AutoCloseable {
         }
 
         private byte[] readToEnd() throws IOException {
-            byte[] body = Arrays.copyOfRange(buffer, position, limit);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.write(buffer, position, limit - position);
             position = limit;
-            byte[] chunk = new byte[8192];
-            for (int read; (read = in.read(chunk)) >= 0; ) {
-                if (body.length + read > maxBodyBytes) {
+            for (int read; (read = in.read(buffer)) >= 0; ) {
+                if (body.size() + read > maxBodyBytes) {
                     throw new IOException("answer body is over the limit of " + maxBodyBytes);
                 }
-                body = Arrays.copyOf(body, body.length + read);
-                System.arraycopy(chunk, 0, body, body.length - read, read);
+                body.write(buffer, 0, read);
             }
-            return body;
+            position = limit = 0;
+            return body.toByteArray();
         }
 
         private void fill() throws IOException {
