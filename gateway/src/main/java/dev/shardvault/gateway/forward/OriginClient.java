@@ -109,7 +109,6 @@ public final class OriginClient implements AutoCloseable {
             try {
                 return pooled.exchange(request, method, false);
             } catch (IOException e) {
-                pooled.close();
                 if (pooled.answerStarted || e instanceof SocketTimeoutException) {
                     throw e; // the server has the request (a timeout: it is still working on it)
                 }
@@ -128,12 +127,7 @@ public final class OriginClient implements AutoCloseable {
             }
             throw new IOException("the kept-alive connection to " + hostHeader + " failed and a new one could not be opened", e);
         }
-        try {
-            return fresh.exchange(request, method, resent);
-        } catch (IOException e) {
-            fresh.close();
-            throw e;
-        }
+        return fresh.exchange(request, method, resent);
     }
 
     /** Connections opened since this client was made (for tests and diagnostics). */
@@ -280,7 +274,17 @@ public final class OriginClient implements AutoCloseable {
             this.out = out;
         }
 
+        /** One exchange; a connection that failed is closed before the failure is thrown. */
         Response exchange(byte[] request, String method, boolean resent) throws IOException {
+            try {
+                return exchangeOrFail(request, method, resent);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private Response exchangeOrFail(byte[] request, String method, boolean resent) throws IOException {
             answerStarted = false;
             out.write(request);
             out.flush();
