@@ -8,9 +8,11 @@
 # generator (virtual-thread clients, keep-alive HTTP, 48-byte values, unique names, warm-up excluded) and
 # prints one figure a line as `name value unit`, including server CPU milliseconds per operation. With
 # --baseline etcd it also installs etcd (Debian etcd-server) if missing, starts 5 members on loopback with
-# default durability, runs the matching workloads through etcd's v3 HTTP/JSON API (put = create,
-# linearizable range = latest read), prints them prefixed `etcd.`, then `ratio.*` lines (shardvault/etcd;
-# for latencies, below 1 is better for ShardVault), and stops etcd.
+# default durability, and measures both side by side: both run throughout, warm-up slices alternate between
+# them, and each workload is measured in 3 windows per system, alternating (-Dbench.rounds in BENCH_OPTS
+# changes it), pooled per system. etcd runs the matching workloads through its v3 HTTP/JSON API (put =
+# create, linearizable range = latest read); its figures are prefixed `etcd.`, then `ratio.*` lines follow
+# (shardvault/etcd; for latencies, below 1 is better for ShardVault), and etcd is stopped.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -52,10 +54,11 @@ if ! grep -q '^gateway .*healthy' <<< "$CLUSTER_STATUS"; then
   STARTED_CLUSTER=1
 fi
 PIDS=$(cat var/run/*.pid | paste -sd, -)
-java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
-  "$SECONDS_PER" "$PIDS" | tee "$OUT/shardvault.txt"
-
-[ "$BASELINE" = etcd ] || exit 0
+if [ "$BASELINE" != etcd ]; then
+  java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
+    "$SECONDS_PER" "$PIDS" | tee "$OUT/shardvault.txt"
+  exit 0
+fi
 
 if ! command -v etcd >/dev/null; then
   echo "installing etcd (Debian etcd-server)..." >&2
@@ -83,8 +86,10 @@ for _ in $(seq 1 100); do
        && grep -q '"health":"true"' <&3 ) 2>/dev/null; then break; fi
   sleep 0.3
 done
-java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator etcd "$URLS" - "$SECONDS_PER" \
-  "$(IFS=,; echo "${ETCD_PIDS[*]}")" | tee "$OUT/etcd.txt"
+java -Xmx1g -Dbench.rounds=3 ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator paired \
+  http://127.0.0.1:8080 var/dev-token "$PIDS" "$URLS" "$(IFS=,; echo "${ETCD_PIDS[*]}")" "$SECONDS_PER" | tee "$OUT/paired.txt"
+grep -v '^etcd\.' "$OUT/paired.txt" > "$OUT/shardvault.txt" || true
+grep '^etcd\.' "$OUT/paired.txt" > "$OUT/etcd.txt" || true
 
 # shardvault/etcd for every figure both printed
 awk 'FNR == NR { etcd[substr($1, 6)] = $2; next }

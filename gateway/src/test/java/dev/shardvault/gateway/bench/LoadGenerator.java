@@ -23,9 +23,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code name value unit}. Not a test: scripts/bench.sh runs it. Virtual-thread clients, keep-alive HTTP/1.1,
  * a warm-up that is not measured, and a bounded duration per workload.
  *
- * <p>Arguments: {@code shardvault <gateway-url> <token-file> <seconds> <pids>} or
- * {@code etcd <url,url,...> - <seconds> <pids>}; {@code pids} (comma-separated, or "-") are the server
- * processes whose CPU time is charged to the operations.
+ * <p>Arguments: {@code shardvault <gateway-url> <token-file> <seconds> <pids>},
+ * {@code etcd <url,url,...> - <seconds> <pids>}, or both side by side:
+ * {@code paired <gateway-url> <token-file> <pids> <etcd-url,url,...> <etcd-pids> <seconds>}; {@code pids}
+ * (comma-separated, or "-") are the server processes whose CPU time is charged to the operations.
+ *
+ * <p>Side by side, both systems run throughout and take turns: warm-up slices alternate between them, and each
+ * workload is measured in {@code bench.rounds} windows per system, alternating (ShardVault, etcd, ShardVault,
+ * ...). A figure pools its system's windows (operations over time, percentiles over every latency, CPU over
+ * operations), so a slow minute of the machine lands on both sides instead of deciding a ratio, and each
+ * system's idle background (ShardVault's sweeps, etcd's heartbeats) is present while the other is measured.
  */
 public final class LoadGenerator {
 
@@ -36,6 +43,8 @@ public final class LoadGenerator {
     /** Comma-separated workload names to run (e.g. {@code create.1_client}); empty runs them all. */
     private static final List<String> ONLY = Arrays.stream(System.getProperty("bench.only", "").split(","))
             .filter(s -> !s.isBlank()).toList();
+    /** Measured windows per workload and system; side by side, the systems alternate between windows. */
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 1);
 
     private final String prefix;
     /**
@@ -59,19 +68,32 @@ public final class LoadGenerator {
     }
 
     public static void main(String[] args) throws Exception {
-        String kind = args[0];
-        List<URI> targets = Arrays.stream(args[1].split(",")).map(URI::create).toList();
-        String token = args[2].equals("-") ? null : Files.readString(Path.of(args[2])).strip();
-        double seconds = Double.parseDouble(args[3]);
-        List<Long> pids = args.length > 4 && !args[4].equals("-")
-                ? Arrays.stream(args[4].split(",")).map(Long::parseLong).toList() : List.of();
-        LoadGenerator generator = new LoadGenerator(kind.equals("etcd") ? "etcd." : "", targets, token, seconds, pids);
-        if (kind.equals("etcd")) {
-            generator.etcd();
-        } else {
-            generator.shardvault();
+        switch (args[0]) {
+            case "shardvault" -> run(List.of(shardvault(args[1], args[2], args[4], Double.parseDouble(args[3]))));
+            case "etcd" -> run(List.of(etcd(args[1], args[4], Double.parseDouble(args[3]))));
+            case "paired" -> run(List.of(shardvault(args[1], args[2], args[3], Double.parseDouble(args[6])),
+                                         etcd(args[4], args[5], Double.parseDouble(args[6]))));
+            default -> throw new IllegalArgumentException("unknown system " + args[0]);
         }
         System.exit(0);
+    }
+
+    private static List<URI> uris(String list) {
+        return Arrays.stream(list.split(",")).map(URI::create).toList();
+    }
+
+    private static List<Long> pids(String list) {
+        return list.equals("-") ? List.of() : Arrays.stream(list.split(",")).map(Long::parseLong).toList();
+    }
+
+    private static Side shardvault(String url, String tokenFile, String pids, double seconds) throws IOException {
+        LoadGenerator generator = new LoadGenerator("", uris(url), Files.readString(Path.of(tokenFile)).strip(), seconds, pids(pids));
+        return new Side(generator, generator.shardvaultWorkloads());
+    }
+
+    private static Side etcd(String urls, String pids, double seconds) {
+        LoadGenerator generator = new LoadGenerator("etcd.", uris(urls), null, seconds, pids(pids));
+        return new Side(generator, generator.etcdWorkloads());
     }
 
     // ---- workloads ----
@@ -80,14 +102,25 @@ public final class LoadGenerator {
     private record Workload(String name, int clients, java.util.function.Supplier<Operation> operation) {
     }
 
-    private void shardvault() throws Exception {
+    /** One system under load: its generator and its workloads (ShardVault's first one creates names). */
+    private record Side(LoadGenerator generator, List<Workload> workloads) {
+        List<Workload> selected() {
+            return workloads.stream().filter(w -> ONLY.isEmpty() || ONLY.contains(w.name())).toList();
+        }
+
+        java.util.Optional<Workload> named(String name) {
+            return workloads.stream().filter(w -> w.name().equals(name)).findFirst();
+        }
+    }
+
+    private List<Workload> shardvaultWorkloads() {
         List<String> names = new ArrayList<>();
         java.util.function.IntFunction<String> existing = i -> {
             synchronized (names) {
                 return names.get(Math.floorMod(i * 7919, names.size()));
             }
         };
-        run(List.of(
+        return List.of(
                 new Workload("create.1_client", 1, () -> i -> create(names)),
                 new Workload("create.16_clients", 16, () -> i -> create(names)),
                 new Workload("create.64_clients", 64, () -> i -> create(names)),
@@ -102,44 +135,57 @@ public final class LoadGenerator {
                     }
                     String env = file.toString();
                     return i -> expand(env);
-                })));
+                }));
     }
 
-    private void etcd() throws Exception {
+    private List<Workload> etcdWorkloads() {
         List<String> keys = new ArrayList<>();
         java.util.function.IntFunction<String> existing = i -> {
             synchronized (keys) {
                 return keys.get(Math.floorMod(i * 7919, keys.size()));
             }
         };
-        run(List.of(
+        return List.of(
                 new Workload("create.1_client", 1, () -> i -> put(keys)),
                 new Workload("create.16_clients", 16, () -> i -> put(keys)),
                 new Workload("create.64_clients", 64, () -> i -> put(keys)),
                 new Workload("read_latest.16_clients", 16, () -> i -> range(existing.apply((int) i))),
-                new Workload("read_latest.64_clients", 64, () -> i -> range(existing.apply((int) i)))));
+                new Workload("read_latest.64_clients", 64, () -> i -> range(existing.apply((int) i))));
     }
 
     /**
      * Warms up, then measures each selected workload. JIT-compiled servers (six JVMs sharing the cores here)
      * reach their steady state only after minutes of the same traffic, so the warm-up cycles through every
-     * selected workload in short slices for {@code bench.warmup-seconds}; each workload then runs for
-     * {@code bench.settle-seconds} unmeasured before its measured window. etcd gets the same schedule.
+     * selected workload in short slices for {@code bench.warmup-seconds} per system (alternating systems slice
+     * by slice when there are two); each window is preceded by {@code bench.settle-seconds} of its workload,
+     * unmeasured. A workload the baseline lacks (update, historical read, {@code .env}) runs on ShardVault alone.
      */
-    private void run(List<Workload> all) throws Exception {
-        List<Workload> selected = all.stream().filter(w -> ONLY.isEmpty() || ONLY.contains(w.name())).toList();
-        // The first slice creates, so that the reading workloads have names to read.
-        Workload seed = all.getFirst();
-        measure("warmup", 16, Math.min(WARMUP_SLICE_SECONDS, WARMUP_SECONDS), seed.operation().get(), false);
-        long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
-        for (int slice = 0; System.nanoTime() < warmupEnd; slice++) {
-            Workload workload = selected.get(slice % selected.size());
-            measure("warmup", workload.clients(), WARMUP_SLICE_SECONDS, workload.operation().get(), false);
+    private static void run(List<Side> sides) throws Exception {
+        for (Side side : sides) { // the first slice of each system creates, so that reads have names to read
+            Workload seed = side.workloads().getFirst();
+            side.generator().measure(16, Math.min(WARMUP_SLICE_SECONDS, WARMUP_SECONDS), seed.operation().get(), null);
         }
-        for (Workload workload : selected) {
-            Operation operation = workload.operation().get();
-            measure("settle", workload.clients(), SETTLE_SECONDS, operation, false);
-            measure(workload.name(), workload.clients(), seconds, operation, true);
+        List<Side> warming = sides.stream().filter(side -> !side.selected().isEmpty()).toList();
+        long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * warming.size() * 1e9);
+        for (int slice = 0; System.nanoTime() < warmupEnd; slice++) {
+            Side side = warming.get(slice % warming.size());
+            List<Workload> selected = side.selected();
+            Workload workload = selected.get(slice / warming.size() % selected.size());
+            side.generator().measure(workload.clients(), WARMUP_SLICE_SECONDS, workload.operation().get(), null);
+        }
+        for (Workload workload : sides.getFirst().selected()) {
+            List<Side> measured = sides.stream().filter(side -> side.named(workload.name()).isPresent()).toList();
+            Map<Side, Window> windows = new LinkedHashMap<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Side side : measured) {
+                    LoadGenerator generator = side.generator();
+                    Workload own = side.named(workload.name()).orElseThrow();
+                    Operation operation = own.operation().get();
+                    generator.measure(own.clients(), SETTLE_SECONDS, operation, null);
+                    generator.measure(own.clients(), generator.seconds, operation, windows.computeIfAbsent(side, s -> new Window()));
+                }
+            }
+            windows.forEach((side, window) -> side.generator().print(workload.name(), window));
         }
     }
 
@@ -147,7 +193,16 @@ public final class LoadGenerator {
         void run(long i) throws Exception;
     }
 
-    private void measure(String name, int clients, double duration, Operation operation, boolean print) throws Exception {
+    /** What one system's measured windows of one workload add up to. */
+    private static final class Window {
+        private final List<long[]> latencies = new ArrayList<>();
+        private long operations;
+        private long nanos;
+        private long cpuTicks;
+    }
+
+    /** Runs {@code operation} on {@code clients} clients for {@code duration} seconds; adds the figures to {@code into}. */
+    private void measure(int clients, double duration, Operation operation, Window into) throws Exception {
         long cpuBefore = cpuTicks();
         long started = System.nanoTime();
         long stopAt = started + (long) (duration * 1e9);
@@ -169,20 +224,27 @@ public final class LoadGenerator {
                     return Arrays.copyOf(latencies, count);
                 }));
             }
-            List<long[]> all = new ArrayList<>();
             for (Future<long[]> worker : workers) {
-                all.add(worker.get());
-            }
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-            if (print) {
-                print(name + ".ops_per_s", merged.length / elapsed, "ops/s");
-                print(name + ".p50", percentile(merged, 0.50) / 1e6, "ms");
-                print(name + ".p99", percentile(merged, 0.99) / 1e6, "ms");
-                if (!pids.isEmpty() && merged.length > 0) {
-                    print(name + ".cpu_per_op", (cpuTicks() - cpuBefore) / 100.0 / merged.length * 1e3, "cpu_ms/op");
+                long[] latencies = worker.get();
+                if (into != null) {
+                    into.latencies.add(latencies);
+                    into.operations += latencies.length;
                 }
             }
+            if (into != null) {
+                into.nanos += System.nanoTime() - started;
+                into.cpuTicks += cpuTicks() - cpuBefore;
+            }
+        }
+    }
+
+    private void print(String name, Window window) {
+        long[] merged = window.latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        print(name + ".ops_per_s", merged.length / (window.nanos / 1e9), "ops/s");
+        print(name + ".p50", percentile(merged, 0.50) / 1e6, "ms");
+        print(name + ".p99", percentile(merged, 0.99) / 1e6, "ms");
+        if (!pids.isEmpty() && merged.length > 0) {
+            print(name + ".cpu_per_op", window.cpuTicks / 100.0 / merged.length * 1e3, "cpu_ms/op");
         }
     }
 
