@@ -13,8 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A keep-alive HTTP/1.1 client for one origin ({@code http://host:port}): one request at a time per
@@ -32,8 +38,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection.
  *
  * <p>Limits: the answer's head is at most {@value #MAX_HEAD_BYTES} bytes and its body at most
- * {@code maxBodyBytes}; every read waits at most {@code readTimeoutMillis}; at most {@code maxIdleConnections}
- * idle connections are kept, none longer than {@code maxIdleMillis}.
+ * {@code maxBodyBytes}; an exchange fails with {@link SocketTimeoutException} once it has made no progress
+ * (sent its request, or received any byte of the answer) for {@code readTimeoutMillis}, or up to one watchdog
+ * tick later ({@code readTimeoutMillis / 10}, at most 100 ms); a request the server does not read counts as no
+ * progress too. At most {@code maxIdleConnections} idle connections are kept, none longer than
+ * {@code maxIdleMillis}.
+ *
+ * <p>Timeouts are kept by one watchdog thread that closes the socket of an exchange past its deadline, not by
+ * socket read timeouts: a virtual thread's timed read arms and cancels a timer in the scheduler every time it
+ * waits, which woke the scheduler's timer thread for every forwarded request (11% of the gateway's CPU under
+ * creates at 64 clients, docs/performance.md). An exchange now costs a few atomic updates of a timestamp.
  *
  * <p>Failures say whether the request can have reached the server: {@link NotSentException} means it
  * certainly did not (the connection could not be opened); any other {@link IOException} means it may have. A
@@ -44,6 +58,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class OriginClient implements AutoCloseable {
 
     static final int MAX_HEAD_BYTES = 16 * 1024;
+    private static final long MAX_TICK_MILLIS = 100;
+    /** One thread for every client's watchdog: it only compares timestamps and closes stalled sockets. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdogThread();
+    /** {@link Connection#progressNanos} between exchanges. */
+    private static final long IDLE = Long.MIN_VALUE;
+    /** {@link Connection#progressNanos} once the watchdog closed the connection for taking too long. */
+    private static final long EXPIRED = Long.MIN_VALUE + 1;
 
     /**
      * An answer. {@code resent}: the request was sent again on a new connection after a kept-alive one failed
@@ -74,6 +95,9 @@ public final class OriginClient implements AutoCloseable {
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final AtomicInteger opened = new AtomicInteger();
+    /** Every open connection, idle or busy, for the watchdog. */
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final ScheduledFuture<?> watchdog;
     private volatile boolean closed;
 
     public OriginClient(URI origin, int connectTimeoutMillis, int readTimeoutMillis, int maxBodyBytes,
@@ -91,6 +115,27 @@ public final class OriginClient implements AutoCloseable {
         this.maxBodyBytes = maxBodyBytes;
         this.maxIdleConnections = maxIdleConnections;
         this.maxIdleNanos = maxIdleMillis * 1_000_000;
+        long tick = Math.clamp(readTimeoutMillis / 10, 1, MAX_TICK_MILLIS);
+        this.watchdog = WATCHDOG.scheduleWithFixedDelay(this::expireStalled, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledThreadPoolExecutor watchdogThread() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "origin-client-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    /** Closes the connections whose exchange made no progress for the read timeout; their exchanges then fail. */
+    private void expireStalled() {
+        long now = System.nanoTime();
+        long limit = TimeUnit.MILLISECONDS.toNanos(readTimeoutMillis);
+        for (Connection connection : open) {
+            connection.expireIfStalled(now, limit);
+        }
     }
 
     /**
@@ -139,6 +184,7 @@ public final class OriginClient implements AutoCloseable {
     public void close() {
         closed = true;
         closeIdle();
+        watchdog.cancel(false);
     }
 
     private Connection takeIdle() {
@@ -181,9 +227,10 @@ public final class OriginClient implements AutoCloseable {
         try {
             socket.setTcpNoDelay(true);
             socket.connect(address, connectTimeoutMillis);
-            socket.setSoTimeout(readTimeoutMillis);
             opened.incrementAndGet();
-            return new Connection(socket, socket.getInputStream(), socket.getOutputStream());
+            Connection connection = new Connection(socket, socket.getInputStream(), socket.getOutputStream());
+            open.add(connection);
+            return connection;
         } catch (IOException e) {
             closeQuietly(socket);
             throw new NotSentException("cannot connect to " + hostHeader + ": " + e.getMessage(), e);
@@ -267,6 +314,8 @@ public final class OriginClient implements AutoCloseable {
         /** What the lines being read may still take: a whole head, or one chunk-size line with the trailers. */
         private int lineBytesLeft;
         private long idleSinceNanos;
+        /** When the exchange in progress last sent or received bytes; {@link #IDLE} or {@link #EXPIRED} else. */
+        private final AtomicLong progressNanos = new AtomicLong(IDLE);
 
         Connection(Socket socket, InputStream in, OutputStream out) {
             this.socket = socket;
@@ -276,10 +325,18 @@ public final class OriginClient implements AutoCloseable {
 
         /** One exchange; a connection that failed is closed before the failure is thrown. */
         Response exchange(byte[] request, String method, boolean resent) throws IOException {
+            progressNanos.set(System.nanoTime());
             try {
                 return exchangeOrFail(request, method, resent);
             } catch (IOException e) {
+                boolean expired = progressNanos.getAndSet(IDLE) == EXPIRED;
                 close();
+                if (expired) {
+                    SocketTimeoutException timeout = new SocketTimeoutException(
+                            "no progress on the exchange with " + hostHeader + " for " + readTimeoutMillis + " ms");
+                    timeout.initCause(e);
+                    throw timeout;
+                }
                 throw e;
             }
         }
@@ -287,6 +344,7 @@ public final class OriginClient implements AutoCloseable {
         private Response exchangeOrFail(byte[] request, String method, boolean resent) throws IOException {
             answerStarted = false;
             out.write(request);
+            progressed();
             out.flush();
             Head head;
             do {
@@ -307,7 +365,8 @@ public final class OriginClient implements AutoCloseable {
                 body = readToEnd();
                 reusable = false;
             }
-            if (reusable && position == limit) {
+            boolean expired = progressNanos.getAndSet(IDLE) == EXPIRED; // the answer is whole; the socket is not
+            if (reusable && position == limit && !expired) {
                 giveBack(this);
             } else {
                 close();
@@ -409,6 +468,7 @@ public final class OriginClient implements AutoCloseable {
                 if (read < 0) {
                     throw new EOFException("connection to " + hostHeader + " ended inside an answer body");
                 }
+                progressed();
                 copied += read;
             }
             return body;
@@ -451,6 +511,7 @@ public final class OriginClient implements AutoCloseable {
                 if (body.size() + read > maxBodyBytes) {
                     throw new IOException("answer body is over the limit of " + maxBodyBytes);
                 }
+                progressed();
                 body.write(buffer, 0, read);
             }
             position = limit = 0;
@@ -463,11 +524,28 @@ public final class OriginClient implements AutoCloseable {
                 throw new EOFException("connection to " + hostHeader + " closed " + (answerStarted ? "inside an answer" : "before an answer"));
             }
             answerStarted = true;
+            progressed();
             position = 0;
             limit = read;
         }
 
+        /** Moves the exchange's deadline on; fails if the watchdog has already closed the connection. */
+        private void progressed() throws IOException {
+            long last = progressNanos.get();
+            if (last == EXPIRED || !progressNanos.compareAndSet(last, System.nanoTime())) {
+                throw new IOException("the watchdog closed the connection to " + hostHeader);
+            }
+        }
+
+        void expireIfStalled(long nowNanos, long limitNanos) {
+            long last = progressNanos.get();
+            if (last != IDLE && last != EXPIRED && nowNanos - last > limitNanos && progressNanos.compareAndSet(last, EXPIRED)) {
+                closeQuietly(socket);
+            }
+        }
+
         void close() {
+            open.remove(this);
             closeQuietly(socket);
         }
     }

@@ -116,6 +116,38 @@ class OriginClientTest {
     }
 
     @Test
+    void theTimeoutCountsFromTheLastProgressNotFromTheStart() throws IOException {
+        byte[] answer = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ntrickl".getBytes(StandardCharsets.ISO_8859_1);
+        RawServer server = raw((in, out) -> {
+            readHead(in);
+            for (byte b : answer) { // one byte every 40 ms: 1.8 s in all, each gap well inside the 300 ms timeout
+                out.write(b);
+                out.flush();
+                sleep(40);
+            }
+            readHead(in); // the next request on the same connection: answered after a silence past the timeout
+            sleep(1_500);
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate".getBytes(StandardCharsets.ISO_8859_1));
+        });
+        OriginClient client = client(server.port(), 300, 1 << 20);
+        assertEquals("trickl", client.exchange("GET", "/slow", Map.of(), null).text());
+        long start = System.nanoTime();
+        IOException failure = assertThrows(IOException.class, () -> client.exchange("GET", "/silent", Map.of(), null));
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(failure instanceof SocketTimeoutException, failure.toString());
+        assertTrue(elapsedMillis >= 300 && elapsedMillis < 1_500, "timed out after " + elapsedMillis + " ms");
+        assertEquals(1, client.connectionsOpened());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void connectionCloseInTheAnswerIsHonoured() throws IOException {
         RawServer server = raw((in, out) -> {
             readHead(in);
