@@ -113,13 +113,18 @@ public final class LoadGenerator {
         }
     }
 
-    private List<Workload> shardvaultWorkloads() {
-        List<String> names = new ArrayList<>();
-        java.util.function.IntFunction<String> existing = i -> {
+    /** Picks one of the names created so far, spread over all of them by operation number. */
+    private static java.util.function.IntFunction<String> existing(List<String> names) {
+        return i -> {
             synchronized (names) {
                 return names.get(Math.floorMod(i * 7919, names.size()));
             }
         };
+    }
+
+    private List<Workload> shardvaultWorkloads() {
+        List<String> names = new ArrayList<>();
+        java.util.function.IntFunction<String> existing = existing(names);
         return List.of(
                 new Workload("create.1_client", 1, () -> i -> create(names)),
                 new Workload("create.16_clients", 16, () -> i -> create(names)),
@@ -140,11 +145,7 @@ public final class LoadGenerator {
 
     private List<Workload> etcdWorkloads() {
         List<String> keys = new ArrayList<>();
-        java.util.function.IntFunction<String> existing = i -> {
-            synchronized (keys) {
-                return keys.get(Math.floorMod(i * 7919, keys.size()));
-            }
-        };
+        java.util.function.IntFunction<String> existing = existing(keys);
         return List.of(
                 new Workload("create.1_client", 1, () -> i -> put(keys)),
                 new Workload("create.16_clients", 16, () -> i -> put(keys)),
@@ -196,7 +197,6 @@ public final class LoadGenerator {
     /** What one system's measured windows of one workload add up to. */
     private static final class Window {
         private final List<long[]> latencies = new ArrayList<>();
-        private long operations;
         private long nanos;
         private long cpuTicks;
     }
@@ -228,7 +228,6 @@ public final class LoadGenerator {
                 long[] latencies = worker.get();
                 if (into != null) {
                     into.latencies.add(latencies);
-                    into.operations += latencies.length;
                 }
             }
             if (into != null) {
