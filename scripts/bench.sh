@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ShardVault end-to-end benchmark through the gateway, optionally side by side with a 5-member etcd.
 #
-#   scripts/bench.sh [--seconds N] [--baseline etcd]
+#   scripts/bench.sh [--seconds N] [--baseline etcd | --versus DIR]
 #   BENCH_OPTS="-Dbench.only=create.1_client,read_latest.16_clients -Dbench.warmup-seconds=30" scripts/bench.sh
 #
 # Starts the local cluster unless one is running (and stops only what it started), runs the Java load
@@ -13,6 +13,10 @@
 # changes it), pooled per system. etcd runs the matching workloads through its v3 HTTP/JSON API (put =
 # create, linearizable range = latest read); its figures are prefixed `etcd.`, then `ratio.*` lines follow
 # (shardvault/etcd; for latencies, below 1 is better for ShardVault), and etcd is stopped.
+# With --versus DIR (another checkout of ShardVault, e.g. a git worktree of an earlier commit) it measures this
+# tree and DIR's build the same way, side by side: DIR's cluster runs on ports 8180 (gateway), 9201.. and
+# 9301.., its figures are prefixed `b.` and the ratios are this/DIR. Even identical builds differ by up to
+# ~10% in one such run (docs/performance.md): smaller differences are not findings.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -22,14 +26,19 @@ shardvault_quiet_maven
 
 SECONDS_PER=5
 BASELINE=
+VERSUS=
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER=$2; shift 2 ;;
     --baseline) BASELINE=$2; shift 2 ;;
+    --versus) VERSUS=$(cd "$2" && pwd) || exit 2; shift 2 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -z "$BASELINE" ] || [ "$BASELINE" = etcd ] || { echo "bench.sh: the only baseline is etcd" >&2; exit 2; }
+[ -z "$BASELINE" ] || [ -z "$VERSUS" ] || { echo "bench.sh: --baseline and --versus exclude each other" >&2; exit 2; }
+[ -z "$VERSUS" ] || [ -x "$VERSUS/scripts/cluster.sh" ] || { echo "bench.sh: $VERSUS has no scripts/cluster.sh" >&2; exit 2; }
+VERSUS_ENV=(CLUSTER_BASE_PORT=9200 CLUSTER_PEER_BASE_PORT=9300 GATEWAY_PORT=8180)
 
 OUT="$ROOT/var/bench"
 mkdir -p "$OUT"
@@ -39,8 +48,10 @@ mvn -B -ntp -q -pl gateway dependency:build-classpath -Dmdep.outputFile=target/b
 CP="gateway/target/test-classes:gateway/target/classes:$(cat gateway/target/bench.classpath)"
 
 STARTED_CLUSTER=0
+STARTED_VERSUS=0
 ETCD_PIDS=()
 cleanup() {
+  if [ "$STARTED_VERSUS" = 1 ]; then env "${VERSUS_ENV[@]}" "$VERSUS/scripts/cluster.sh" down >&2 || true; fi
   if [ ${#ETCD_PIDS[@]} -gt 0 ]; then kill "${ETCD_PIDS[@]}" 2>/dev/null || true; wait "${ETCD_PIDS[@]}" 2>/dev/null || true; fi
   rm -rf "$OUT/etcd"
   if [ "$STARTED_CLUSTER" = 1 ]; then scripts/cluster.sh down >&2 || true; fi
@@ -54,6 +65,20 @@ if ! grep -q '^gateway .*healthy' <<< "$CLUSTER_STATUS"; then
   STARTED_CLUSTER=1
 fi
 PIDS=$(cat var/run/*.pid | paste -sd, -)
+if [ -n "$VERSUS" ]; then
+  echo "starting $VERSUS on ports ${VERSUS_ENV[*]}..." >&2
+  STARTED_VERSUS=1
+  env "${VERSUS_ENV[@]}" "$VERSUS/scripts/cluster.sh" up >&2
+  PIDS_B=$(cat "$VERSUS"/var/run/*.pid | paste -sd, -)
+  java -Xmx1g -Dbench.rounds=3 ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator versus \
+    http://127.0.0.1:8080 var/dev-token "$PIDS" http://127.0.0.1:8180 "$VERSUS/var/dev-token" "$PIDS_B" "$SECONDS_PER" \
+    | tee "$OUT/versus.txt"
+  grep -v '^b\.' "$OUT/versus.txt" > "$OUT/shardvault.txt" || true
+  grep '^b\.' "$OUT/versus.txt" > "$OUT/versus-b.txt" || true
+  awk 'FNR == NR { b[substr($1, 3)] = $2; next }
+       ($1 in b) && b[$1] > 0 { printf "ratio.%s %.3f x\n", $1, $2 / b[$1] }' "$OUT/versus-b.txt" "$OUT/shardvault.txt"
+  exit 0
+fi
 if [ "$BASELINE" != etcd ]; then
   java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" dev.shardvault.gateway.bench.LoadGenerator shardvault http://127.0.0.1:8080 var/dev-token \
     "$SECONDS_PER" "$PIDS" | tee "$OUT/shardvault.txt"

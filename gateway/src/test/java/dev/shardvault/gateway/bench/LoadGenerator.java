@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Arguments: {@code shardvault <gateway-url> <token-file> <seconds> <pids>},
  * {@code etcd <url,url,...> - <seconds> <pids>}, or both side by side:
- * {@code paired <gateway-url> <token-file> <pids> <etcd-url,url,...> <etcd-pids> <seconds>}; {@code pids}
+ * {@code paired <gateway-url> <token-file> <pids> <etcd-url,url,...> <etcd-pids> <seconds>}, or two ShardVault
+ * clusters side by side (two builds compared; the second's figures are prefixed {@code b.}):
+ * {@code versus <gateway-url> <token-file> <pids> <gateway-url-b> <token-file-b> <pids-b> <seconds>}; {@code pids}
  * (comma-separated, or "-") are the server processes whose CPU time is charged to the operations.
  *
  * <p>Side by side, both systems run throughout and take turns: warm-up slices alternate between them, and each
@@ -69,10 +71,12 @@ public final class LoadGenerator {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "shardvault" -> run(List.of(shardvault(args[1], args[2], args[4], Double.parseDouble(args[3]))));
+            case "shardvault" -> run(List.of(shardvault("", args[1], args[2], args[4], Double.parseDouble(args[3]))));
             case "etcd" -> run(List.of(etcd(args[1], args[4], Double.parseDouble(args[3]))));
-            case "paired" -> run(List.of(shardvault(args[1], args[2], args[3], Double.parseDouble(args[6])),
+            case "paired" -> run(List.of(shardvault("", args[1], args[2], args[3], Double.parseDouble(args[6])),
                                          etcd(args[4], args[5], Double.parseDouble(args[6]))));
+            case "versus" -> run(List.of(shardvault("", args[1], args[2], args[3], Double.parseDouble(args[7])),
+                                         shardvault("b.", args[4], args[5], args[6], Double.parseDouble(args[7]))));
             default -> throw new IllegalArgumentException("unknown system " + args[0]);
         }
         System.exit(0);
@@ -86,8 +90,9 @@ public final class LoadGenerator {
         return list.equals("-") ? List.of() : Arrays.stream(list.split(",")).map(Long::parseLong).toList();
     }
 
-    private static Side shardvault(String url, String tokenFile, String pids, double seconds) throws IOException {
-        LoadGenerator generator = new LoadGenerator("", uris(url), Files.readString(Path.of(tokenFile)).strip(), seconds, pids(pids));
+    private static Side shardvault(String prefix, String url, String tokenFile, String pids, double seconds)
+            throws IOException {
+        LoadGenerator generator = new LoadGenerator(prefix, uris(url), Files.readString(Path.of(tokenFile)).strip(), seconds, pids(pids));
         return new Side(generator, generator.shardvaultWorkloads());
     }
 

@@ -69,16 +69,41 @@ public final class BinaryReader {
         return value;
     }
 
+    /**
+     * A length-prefixed UTF-8 string; invalid UTF-8 (overlong forms, surrogates, truncated sequences) is refused.
+     * Names and namespaces are ASCII, which is decoded without a decoder, its buffers or a copy of the bytes.
+     */
     public String string(int maxBytes) {
+        int length = i32();
+        if (length < 0 || length > maxBytes) {
+            throw new MalformedException("length " + Integer.toUnsignedString(length) + " exceeds limit " + maxBytes);
+        }
+        if (buffer.remaining() < length) {
+            throw truncated();
+        }
+        int start = buffer.position();
+        if (buffer.hasArray() && isAscii(buffer.array(), buffer.arrayOffset() + start, length)) {
+            buffer.position(start + length);
+            return new String(buffer.array(), buffer.arrayOffset() + start, length, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes(maxBytes)))
+                    .decode(ByteBuffer.wrap(raw(length)))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new MalformedException("invalid UTF-8");
         }
+    }
+
+    private static boolean isAscii(byte[] bytes, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A count of items that follow, each at least {@code minItemBytes} long; bounded by what is left. */
