@@ -8,8 +8,8 @@ import dev.shardvault.gateway.problem.ProblemException;
 import io.helidon.http.Method;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -145,7 +145,8 @@ public final class VaultNodes implements AutoCloseable {
         if (body.length == 0 || body[0] != '{') {
             return JsonObject.EMPTY_JSON_OBJECT;
         }
-        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
+        // A node's answer is JSON this project wrote; read as text, the parser needs no decoder of its own.
+        try (JsonReader reader = JSON.createReader(new StringReader(new String(body, StandardCharsets.UTF_8)))) {
             return reader.readObject();
         } catch (RuntimeException e) {
             return JsonObject.EMPTY_JSON_OBJECT;
