@@ -89,6 +89,7 @@ public final class OriginClient implements AutoCloseable {
     private final String hostHeader;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
+    private final long readTimeoutNanos;
     private final int maxBodyBytes;
     private final int maxIdleConnections;
     private final long maxIdleNanos;
@@ -112,6 +113,7 @@ public final class OriginClient implements AutoCloseable {
         this.hostHeader = origin.getHost() + ":" + origin.getPort();
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
+        this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(readTimeoutMillis);
         this.maxBodyBytes = maxBodyBytes;
         this.maxIdleConnections = maxIdleConnections;
         this.maxIdleNanos = maxIdleMillis * 1_000_000;
@@ -132,9 +134,8 @@ public final class OriginClient implements AutoCloseable {
     /** Closes the connections whose exchange made no progress for the read timeout; their exchanges then fail. */
     private void expireStalled() {
         long now = System.nanoTime();
-        long limit = TimeUnit.MILLISECONDS.toNanos(readTimeoutMillis);
         for (Connection connection : open) {
-            connection.expireIfStalled(now, limit);
+            connection.expireIfStalled(now, readTimeoutNanos);
         }
     }
 

@@ -53,11 +53,16 @@ public final class BinaryReader {
     }
 
     public byte[] bytes(int maxBytes) {
+        return raw(length(maxBytes));
+    }
+
+    /** A length prefix, at most {@code maxBytes}. */
+    private int length(int maxBytes) {
         int length = i32();
         if (length < 0 || length > maxBytes) {
             throw new MalformedException("length " + Integer.toUnsignedString(length) + " exceeds limit " + maxBytes);
         }
-        return raw(length);
+        return length;
     }
 
     public byte[] raw(int length) {
@@ -74,10 +79,7 @@ public final class BinaryReader {
      * Names and namespaces are ASCII, which is decoded without a decoder, its buffers or a copy of the bytes.
      */
     public String string(int maxBytes) {
-        int length = i32();
-        if (length < 0 || length > maxBytes) {
-            throw new MalformedException("length " + Integer.toUnsignedString(length) + " exceeds limit " + maxBytes);
-        }
+        int length = length(maxBytes);
         if (buffer.remaining() < length) {
             throw truncated();
         }
