@@ -44,7 +44,8 @@ import java.util.function.Function;
  *
  * <p>No thread waits for an answer unless the caller chooses to: the connection's reader completes the
  * call's future. A call fails with {@link PeerUnavailableException} when the node cannot be reached, breaks
- * the connection, or does not answer within the read timeout. Every peer call is idempotent, so a call that
+ * the connection, or does not answer within the read timeout (a watchdog on the node's timer thread, ticking at
+ * a tenth of the timeout, fails overdue calls; no call arms a timer of its own). Every peer call is idempotent, so a call that
  * was in flight on a connection that broke is sent once more on a new connection (a peer that restarted).
  */
 public final class SocketPeer implements Peer, AutoCloseable {
@@ -53,14 +54,21 @@ public final class SocketPeer implements Peer, AutoCloseable {
     /** After a failed connect, calls fail at once for this long instead of each trying again. */
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final ScheduledThreadPoolExecutor TIMEOUTS = Timers.scheduler();
+    /** The watchdog ticks at a tenth of the read timeout, within these bounds. */
+    private static final long MIN_TICK_MILLIS = 5;
+    private static final long MAX_TICK_MILLIS = 100;
 
     private final int self;
     private final int id;
     private final InetSocketAddress address;
     private final int connectTimeoutMillis;
     private final long readTimeoutMillis;
+    private final long readTimeoutNanos;
     private final PeerLink link;
     private final AtomicLong requestIds = new AtomicLong();
+    /** Every call not answered yet, by its reply, for the watchdog. */
+    private final ConcurrentHashMap<CompletableFuture<byte[]>, Call> unanswered = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> watchdog;
     private final ReentrantLock connecting = new ReentrantLock();
     private volatile Connection connection;
     private volatile long connectFailedAt;
@@ -73,7 +81,10 @@ public final class SocketPeer implements Peer, AutoCloseable {
         this.address = new InetSocketAddress(peerUri.getHost(), peerUri.getPort());
         this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMillis = readTimeout.toMillis();
+        this.readTimeoutNanos = readTimeout.toNanos();
         this.link = link;
+        long tickMillis = Math.clamp(readTimeoutMillis / 10, MIN_TICK_MILLIS, MAX_TICK_MILLIS);
+        this.watchdog = TIMEOUTS.scheduleWithFixedDelay(this::expireOverdue, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -144,18 +155,16 @@ public final class SocketPeer implements Peer, AutoCloseable {
     // ---- calls ----
 
     /** One call in flight; {@code resent} once it has been sent again after its connection broke. */
-    private record Call(String route, byte[] body, CompletableFuture<byte[]> reply, boolean resent) {
+    private record Call(String route, byte[] body, CompletableFuture<byte[]> reply, long deadlineNanos, boolean resent) {
         Call resend() {
-            return new Call(route, body, reply, true);
+            return new Call(route, body, reply, deadlineNanos, true);
         }
     }
 
     private <T> CompletableFuture<T> call(String route, byte[] body, Function<byte[], T> decoder) {
-        Call call = new Call(route, body, new CompletableFuture<>(), false);
-        ScheduledFuture<?> timeout = TIMEOUTS.schedule(() -> call.reply.completeExceptionally(new PeerUnavailableException(
-                "node " + id + " did not answer " + route + " within " + readTimeoutMillis + " ms", null)),
-                readTimeoutMillis, TimeUnit.MILLISECONDS);
-        call.reply.whenComplete((reply, failure) -> timeout.cancel(false));
+        Call call = new Call(route, body, new CompletableFuture<>(), System.nanoTime() + readTimeoutNanos, false);
+        unanswered.put(call.reply, call);
+        call.reply.whenComplete((reply, failure) -> unanswered.remove(call.reply));
         if (link == PeerLink.DIRECT) {
             send(call);
         } else {
@@ -177,6 +186,17 @@ public final class SocketPeer implements Peer, AutoCloseable {
                         "node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e));
             }
         });
+    }
+
+    /** The watchdog's tick: fails every call whose answer is overdue. */
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        for (Call call : unanswered.values()) {
+            if (now - call.deadlineNanos >= 0) {
+                call.reply.completeExceptionally(new PeerUnavailableException(
+                        "node " + id + " did not answer " + call.route + " within " + readTimeoutMillis + " ms", null));
+            }
+        }
     }
 
     private void send(Call call) {
@@ -333,6 +353,7 @@ public final class SocketPeer implements Peer, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        watchdog.cancel(false);
         Connection current = connection;
         if (current != null) {
             current.breakWith(new IOException("closed by this node"));

@@ -16,6 +16,7 @@ import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShareState;
 import dev.shardvault.vault.store.TxnState;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * This node as a participant: what both its own coordinator (in-process) and remote coordinators (through
@@ -49,6 +50,43 @@ public final class LocalParticipant implements Peer {
             return store.prepare(request.txn(), request.coordinator(), request.ops());
         } catch (IOException e) {
             throw unavailable("prepare", e);
+        }
+    }
+
+    /**
+     * This node's own vote, asked by its own coordinator, is taken on the calling thread: such a prepare queues
+     * its records without waiting for them ({@link ShardStore#prepare}), so there is nothing to wait for that a
+     * thread of its own would save. A prepare for another coordinator waits for its fsync on a thread of its own.
+     */
+    @Override
+    public CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+        if (request.coordinator() != id) {
+            return Peer.super.prepareAsync(request);
+        }
+        return now(() -> prepare(request));
+    }
+
+    /**
+     * A read of this node's share answers on the calling thread (a lookup in memory); only a read that finds the
+     * secret in doubt, and may wait for the resolver's peer calls, runs on a thread of its own.
+     */
+    @Override
+    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
+        ShareState state = store.read(secret, selector);
+        if (!state.inDoubt() || resolver == null) {
+            return CompletableFuture.completedFuture(state);
+        }
+        return Peer.super.readAsync(secret, selector);
+    }
+
+    /** A call that does not block, as a future that fails as {@link Peer#onVirtualThread} would. */
+    private static <T> CompletableFuture<T> now(Call<T> call) {
+        try {
+            return CompletableFuture.completedFuture(call.call());
+        } catch (PeerUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new PeerUnavailableException("peer call failed: " + e, e));
         }
     }
 
