@@ -44,9 +44,10 @@ import java.util.function.Function;
  *
  * <p>No thread waits for an answer unless the caller chooses to: the connection's reader completes the
  * call's future. A call fails with {@link PeerUnavailableException} when the node cannot be reached, breaks
- * the connection, or does not answer within the read timeout (a watchdog on the node's timer thread, ticking at
- * a tenth of the timeout, fails overdue calls; no call arms a timer of its own). Every peer call is idempotent, so a call that
- * was in flight on a connection that broke is sent once more on a new connection (a peer that restarted).
+ * the connection, or does not answer within the read timeout (a watchdog on the node's timer thread, ticking
+ * at a tenth of the timeout, fails overdue calls; no call arms a timer of its own). Every peer call is
+ * idempotent, so a call that was in flight on a connection that broke is sent once more on a new connection
+ * (a peer that restarted).
  */
 public final class SocketPeer implements Peer, AutoCloseable {
 
