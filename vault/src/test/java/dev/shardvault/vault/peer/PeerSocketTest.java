@@ -154,6 +154,26 @@ class PeerSocketTest {
         }
     }
 
+    /** The read timeout counts from the call, not from when the (slow) network let the request leave. */
+    @Test
+    void aCallHeldBackByTheNetworkPastItsTimeoutFails() throws Exception {
+        PeerLink slow = (from, to, route, body) -> {
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (VaultNode node = startNode(0);
+             SocketPeer peer = new SocketPeer(2, 1, node.peerUri(), Duration.ofSeconds(1), Duration.ofMillis(200), slow)) {
+            long start = System.nanoTime();
+            PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
+            long tookMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+            assertTrue(tookMillis >= 200 && tookMillis < 1_500, "failed after " + tookMillis + " ms");
+        }
+    }
+
     /**
      * A fan-out to one node that answers and one that never does: the answer is taken at once, then the wait
      * ends at its deadline (an alarm, not a timed park per reply), and again at a later, re-armed deadline.
