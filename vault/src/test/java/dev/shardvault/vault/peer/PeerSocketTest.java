@@ -90,7 +90,7 @@ class PeerSocketTest {
     }
 
     @Test
-    void anUnknownRouteIsRefusedAndABadFrameClosesOnlyItsConnection() throws Exception {
+    void anUnknownRouteOrAnUndecodableBodyIsRefusedAndABadFrameClosesOnlyItsConnection() throws Exception {
         try (VaultNode node = startNode(0); Socket raw = new Socket(node.peerUri().getHost(), node.peerUri().getPort())) {
             raw.setSoTimeout(5_000);
             DataOutputStream out = new DataOutputStream(raw.getOutputStream());
@@ -105,6 +105,18 @@ class PeerSocketTest {
             assertEquals(PeerProtocol.MALFORMED, in.readUnsignedByte());
             byte[] reason = in.readNBytes(length - 9);
             assertTrue(new String(reason, StandardCharsets.UTF_8).contains("unknown peer route"));
+
+            // A route answered through the participant's futures refuses an undecodable body the same way.
+            out.writeInt(9 + 3);
+            out.writeLong(43);
+            out.writeByte(PeerProtocol.code("/decide"));
+            out.write(new byte[] {1, 9, 9});
+            out.flush();
+            length = in.readInt();
+            assertEquals(43, in.readLong());
+            assertEquals(PeerProtocol.MALFORMED, in.readUnsignedByte());
+            reason = in.readNBytes(length - 9);
+            assertTrue(new String(reason, StandardCharsets.UTF_8).contains("malformed /decide"), new String(reason, StandardCharsets.UTF_8));
 
             out.writeInt(-1); // a length no frame may have
             out.flush();
