@@ -106,7 +106,7 @@ class PeerSocketTest {
             byte[] reason = in.readNBytes(length - 9);
             assertTrue(new String(reason, StandardCharsets.UTF_8).contains("unknown peer route"));
 
-            // A route answered through the participant's futures refuses an undecodable body the same way.
+            // A known route whose body does not decode is refused as malformed too; the connection stays usable.
             out.writeInt(9 + 3);
             out.writeLong(43);
             out.writeByte(PeerProtocol.code("/decide"));
