@@ -66,15 +66,24 @@ public interface Peer {
     /** Runs {@code call} on a new virtual thread; the future fails with PeerUnavailableException if it does. */
     static <T> CompletableFuture<T> onVirtualThread(Call<T> call) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        Thread.ofVirtual().name("peer-call").start(() -> {
-            try {
-                future.complete(call.call());
-            } catch (PeerUnavailableException e) {
-                future.completeExceptionally(e);
-            } catch (RuntimeException e) {
-                future.completeExceptionally(new PeerUnavailableException("peer call failed: " + e, e));
-            }
-        });
+        Thread.ofVirtual().name("peer-call").start(() -> run(call, future));
         return future;
+    }
+
+    /** Runs {@code call}, which does not block, on the calling thread; its future as {@link #onVirtualThread}'s. */
+    static <T> CompletableFuture<T> now(Call<T> call) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        run(call, future);
+        return future;
+    }
+
+    private static <T> void run(Call<T> call, CompletableFuture<T> future) {
+        try {
+            future.complete(call.call());
+        } catch (PeerUnavailableException e) {
+            future.completeExceptionally(e);
+        } catch (RuntimeException e) {
+            future.completeExceptionally(new PeerUnavailableException("peer call failed: " + e, e));
+        }
     }
 }

@@ -63,7 +63,7 @@ public final class LocalParticipant implements Peer {
         if (request.coordinator() != id) {
             return Peer.super.prepareAsync(request);
         }
-        return now(() -> prepare(request));
+        return Peer.now(() -> prepare(request));
     }
 
     /**
@@ -73,21 +73,10 @@ public final class LocalParticipant implements Peer {
     @Override
     public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
         ShareState state = store.read(secret, selector);
-        if (!state.inDoubt() || resolver == null) {
+        if (!state.inDoubt()) {
             return CompletableFuture.completedFuture(state);
         }
-        return Peer.super.readAsync(secret, selector);
-    }
-
-    /** A call that does not block, as a future that fails as {@link Peer#onVirtualThread} would. */
-    private static <T> CompletableFuture<T> now(Call<T> call) {
-        try {
-            return CompletableFuture.completedFuture(call.call());
-        } catch (PeerUnavailableException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new PeerUnavailableException("peer call failed: " + e, e));
-        }
+        return Peer.onVirtualThread(() -> resolvedIfInDoubt(secret, selector, state));
     }
 
     /**
@@ -142,10 +131,14 @@ public final class LocalParticipant implements Peer {
     /** Reads this node's share; an in-doubt lock on the secret is resolved first, within the resolver's bounds. */
     @Override
     public ShareState read(SecretId secret, Selector selector) {
-        ShareState state = store.read(secret, selector);
+        return resolvedIfInDoubt(secret, selector, store.read(secret, selector));
+    }
+
+    /** {@code state}, or the share read again after the resolver settled an in-doubt lock on the secret. */
+    private ShareState resolvedIfInDoubt(SecretId secret, Selector selector, ShareState state) {
         Resolver current = resolver;
         if (state.inDoubt() && current != null && current.resolveLocking(secret)) {
-            state = store.read(secret, selector);
+            return store.read(secret, selector);
         }
         return state;
     }
