@@ -2,16 +2,30 @@ package dev.shardvault.gateway;
 
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.http.PublicApi;
+import dev.shardvault.tls.InvalidTlsMaterialException;
+import dev.shardvault.tls.TlsReloader;
+import io.helidon.common.tls.Tls;
+import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.net.URI;
 
-/** The running gateway: the public HTTP API in front of the vault nodes. */
+/**
+ * The running gateway: the public HTTP API in front of the vault nodes, on HTTPS (always; a certificate from
+ * the cluster CA, no client certificate asked for) and, for local development, on plain HTTP bound to a
+ * loopback address only. Both sockets serve the same routes and limits.
+ */
 public final class Gateway implements AutoCloseable {
+
+    /** The named Helidon socket of plain HTTP. */
+    public static final String PLAIN_SOCKET = "plain";
+    /** Open connections per socket; further connects wait in the listen backlog. */
+    private static final int MAX_TCP_CONNECTIONS = 4_096;
 
     /** Larger than the API's 1 MiB limit, so that the API itself answers 413 with a problem. */
     private static final long MAX_PAYLOAD_BYTES = 2L << 20;
@@ -24,20 +38,36 @@ public final class Gateway implements AutoCloseable {
 
     private final WebServer server;
     private final VaultNodes vault;
-    private final String host;
+    private final TlsReloader tls;
+    private final GatewayConfig config;
 
-    private Gateway(WebServer server, VaultNodes vault, String host) {
+    private Gateway(WebServer server, VaultNodes vault, TlsReloader tls, GatewayConfig config) {
         this.server = server;
         this.vault = vault;
-        this.host = host;
+        this.tls = tls;
+        this.config = config;
     }
 
+    /** Starts both sockets; refuses (IllegalStateException naming the file) when the TLS material does not load. */
     public static Gateway start(GatewayConfig config) {
-        VaultNodes vault = new VaultNodes(config);
-        WebServer server = WebServer.builder()
+        TlsReloader tls = TlsReloader.watch(config.tls());
+        Tls serverTls;
+        Tls clientTls;
+        try {
+            serverTls = tls.server(TlsClientAuth.NONE);
+            clientTls = tls.client();
+        } catch (InvalidTlsMaterialException e) {
+            tls.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        VaultNodes vault = new VaultNodes(config, clientTls);
+        var routes = PublicApi.routes(config, vault);
+        WebServerConfig.Builder builder = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
+                .tls(serverTls)
                 .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                .maxTcpConnections(MAX_TCP_CONNECTIONS)
                 .connectionOptions(options -> options.tcpNoDelay(true))
                 .addFeature(ObserveFeature.builder()
                                     .addObserver(HealthObserver.builder()
@@ -53,23 +83,46 @@ public final class Gateway implements AutoCloseable {
                                                          .build())
                                     .addObserver(MetricsObserver.create())
                                     .build())
-                .routing(routing -> PublicApi.register(routing, config, vault))
-                .build()
-                .start();
-        return new Gateway(server, vault, config.host());
+                .routing(routes);
+        if (config.plainPort() >= 0) {
+            builder.putSocket(PLAIN_SOCKET, socket -> socket
+                    .host(config.plainHost())
+                    .port(config.plainPort())
+                    .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                    .maxTcpConnections(MAX_TCP_CONNECTIONS)
+                    .connectionOptions(options -> options.tcpNoDelay(true))
+                    .routing(routes));
+        }
+        WebServer server;
+        try {
+            server = builder.build().start();
+        } catch (RuntimeException e) {
+            vault.close();
+            tls.close();
+            throw e;
+        }
+        return new Gateway(server, vault, tls, config);
     }
 
+    /** The HTTPS address. */
+    public URI httpsUri() {
+        return URI.create("https://" + config.host() + ":" + server.port());
+    }
+
+    /** The plain HTTP (loopback, development) address; the HTTPS one when plain HTTP is off. */
     public URI uri() {
-        return URI.create("http://" + host + ":" + server.port());
+        return config.plainPort() < 0 ? httpsUri() : URI.create("http://" + config.plainHost() + ":" + server.port(PLAIN_SOCKET));
     }
 
-    public int port() {
-        return server.port();
+    /** Times the gateway loaded rotated TLS material. */
+    public long tlsReloads() {
+        return tls.reloads();
     }
 
     @Override
     public void close() {
         server.stop();
         vault.close();
+        tls.close();
     }
 }

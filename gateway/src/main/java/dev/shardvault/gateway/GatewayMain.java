@@ -35,8 +35,15 @@ public final class GatewayMain {
         if (config.tokens().size() == 0) {
             System.err.println("gateway: warning: no tokens configured (gateway.tokens / gateway.tokens-file); every /v1 call will be 401");
         }
-        Gateway gateway = Gateway.start(config);
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config);
+        } catch (IllegalStateException e) {
+            System.err.println("gateway: refusing to start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
-        System.out.println("gateway up: " + gateway.uri());
+        System.out.println("gateway up: " + gateway.httpsUri() + (config.plainPort() < 0 ? "" : ", plain HTTP " + gateway.uri()));
     }
 }

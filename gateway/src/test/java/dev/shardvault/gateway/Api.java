@@ -1,5 +1,6 @@
 package dev.shardvault.gateway;
 
+import dev.shardvault.tls.TestTls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
@@ -38,7 +39,11 @@ final class Api {
 
     Api(URI gateway, String token) {
         this.gateway = gateway;
-        this.client = WebClient.builder().baseUri(gateway).readTimeout(Duration.ofSeconds(30)).build();
+        var builder = WebClient.builder().baseUri(gateway).readTimeout(Duration.ofSeconds(30));
+        if ("https".equals(gateway.getScheme())) {
+            builder.tls(TestTls.trustOnly()); // as curl --cacert var/tls/ca.pem: no client certificate
+        }
+        this.client = builder.build();
         this.token = token;
     }
 

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.gateway.Api.Reply;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.RequestId;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
-import dev.shardvault.vault.peer.SocketPeer;
+import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
@@ -213,8 +215,9 @@ class ApiContractTest {
         // A coordinator that prepared LOCKED everywhere and vanished: the lock outlives the write budget.
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 1; node <= 5; node++) {
-            try (SocketPeer peer = new SocketPeer(0, node, cluster.config().node(node).peerUri(), Duration.ofSeconds(1),
-                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+            Identity otherNode = Identity.node(node == 5 ? 4 : 5);
+            try (HttpPeer peer = new HttpPeer(0, node, cluster.config().node(node).peerUri(), TestTls.client(otherNode),
+                                              Duration.ofSeconds(1), Duration.ofSeconds(5), PeerLink.DIRECT)) {
                 PrepareResult vote = peer.prepare(new PrepareRequest(txn, 5, List.of(
                         new Op.Put(new SecretId("default", "LOCKED"), Op.Put.Kind.CREATE, -1, new byte[] {1}))));
                 assertInstanceOf(PrepareResult.Voted.class, vote);

@@ -4,6 +4,8 @@ import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.auth.Tokens;
 import dev.shardvault.log.LogOptions;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.VaultNode;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
@@ -23,7 +25,7 @@ import java.util.Set;
 
 /**
  * Five real vault nodes on fixed loopback ports (so that a stopped node restarts where the gateway expects
- * it) and a real gateway in front, all in this JVM. The peer link can drop commit messages on demand.
+ * it) and a real gateway in front, all in this JVM, every hop mutual TLS with the certificates of {@link TestTls}. The peer link can drop commit messages on demand.
  */
 final class LocalCluster implements AutoCloseable {
 
@@ -62,11 +64,17 @@ final class LocalCluster implements AutoCloseable {
                                           new Principal("other", all),
                                           new Principal("default", EnumSet.of(Action.READ, Action.WRITE, Action.LIST))),
                                   List.of(FULL, READ_ONLY, OTHER_NAMESPACE, NO_ENV));
-        this.gateway = Gateway.start(new GatewayConfig("127.0.0.1", 0, 5, 3, 3, 3, 1, vaultNodes, tokens, 300, 15_000, 200));
+        this.gateway = Gateway.start(new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 5, 3, 3, 3, 1, vaultNodes, tokens, 300,
+                                                       15_000, 200, TestTls.material(Identity.gateway())));
     }
 
+    /** The plain HTTP (loopback) address. */
     URI gateway() {
         return gateway.uri();
+    }
+
+    URI gatewayHttps() {
+        return gateway.httpsUri();
     }
 
     ClusterConfig config() {
@@ -79,7 +87,8 @@ final class LocalCluster implements AutoCloseable {
 
     void start(int id) {
         NodeConfig config = new NodeConfig(id, cluster, root.resolve("node-" + id),
-                                           LogOptions.defaults().withMaxRecordBytes(2 << 20).withSegmentBytes(4 << 20), TIMEOUTS);
+                                           LogOptions.defaults().withMaxRecordBytes(2 << 20).withSegmentBytes(4 << 20), TIMEOUTS,
+                                           TestTls.material(Identity.node(id)));
         try {
             nodes[id] = VaultNode.start(config, this::link, failure -> { });
         } catch (IOException e) {

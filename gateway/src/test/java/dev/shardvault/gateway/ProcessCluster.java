@@ -1,6 +1,8 @@
 package dev.shardvault.gateway;
 
 import dev.shardvault.gateway.auth.Tokens;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.VaultMain;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -28,17 +30,25 @@ final class ProcessCluster implements AutoCloseable {
     static final int GATEWAY = 0;
 
     private final Path dir;
+    private final Path tls;
     private final Process[] processes = new Process[N + 1];
+    /** Vault nodes' gateway-facing ports, and the gateway's plain HTTP port at {@link #GATEWAY}. */
     private final int[] ports = new int[N + 1];
+    private final int[] peerPorts = new int[N + 1];
+    private final int httpsPort;
 
+    /** A cluster with its own copy of the test TLS material (under dir/tls), so that a test may rotate it. */
     ProcessCluster(Path dir) {
         this.dir = dir;
+        this.tls = TestTls.copyTo(dir.resolve("tls"));
+        this.httpsPort = freePorts.next();
         StringBuilder nodes = new StringBuilder();
         for (int id = 0; id <= N; id++) {
             ports[id] = freePorts.next();
             if (id > 0) {
+                peerPorts[id] = freePorts.next();
                 nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
-                     .append("\n      peer-port: ").append(freePorts.next()).append('\n');
+                     .append("\n      peer-port: ").append(peerPorts[id]).append('\n');
             }
         }
         try {
@@ -59,8 +69,9 @@ final class ProcessCluster implements AutoCloseable {
                         in-doubt-min-age-millis: 300
                         sweep-interval-millis: 1000
                     """);
-            Files.writeString(dir.resolve("gateway.yaml"), "server:\n  host: 127.0.0.1\n  port: " + ports[GATEWAY]
-                    + "\ngateway:\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
+            Files.writeString(dir.resolve("gateway.yaml"), "server:\n  host: 127.0.0.1\n  port: " + httpsPort
+                    + "\ngateway:\n  plain-http:\n    port: " + ports[GATEWAY]
+                    + "\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
                     + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
                     + "      namespace: default\n      actions: [read, write, delete, list, env]\n");
         } catch (IOException e) {
@@ -68,8 +79,27 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** The gateway's plain HTTP (loopback) address. */
     URI gateway() {
         return URI.create("http://127.0.0.1:" + ports[GATEWAY]);
+    }
+
+    URI gatewayHttps() {
+        return URI.create("https://127.0.0.1:" + httpsPort);
+    }
+
+    /** Vault node {@code id}'s gateway-facing socket. */
+    URI node(int id) {
+        return URI.create("https://127.0.0.1:" + ports[id]);
+    }
+
+    URI peer(int id) {
+        return URI.create("https://127.0.0.1:" + peerPorts[id]);
+    }
+
+    /** This cluster's TLS directory (a copy of the test CA and certificates). */
+    Path tls() {
+        return tls;
     }
 
     Path dataDir(int id) {
@@ -84,7 +114,9 @@ final class ProcessCluster implements AutoCloseable {
     void start(int id) throws InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "-Dshardvault.conf-dir=" + dir));
+                "-cp", System.getProperty("java.class.path"), "-Dshardvault.conf-dir=" + dir,
+                "-D" + (id == GATEWAY ? "gateway" : "vault") + ".tls.dir=" + tls,
+                "-D" + (id == GATEWAY ? "gateway" : "vault") + ".tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
         if (id == GATEWAY) {
             command.add(GatewayMain.class.getName());
         } else {
@@ -113,7 +145,9 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     private void awaitUp(int id) throws InterruptedException {
-        WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + ports[id]).connectTimeout(Duration.ofMillis(200)).build();
+        WebClient client = id == GATEWAY
+                ? WebClient.builder().baseUri(gateway()).connectTimeout(Duration.ofMillis(200)).build()
+                : WebClient.builder().baseUri(node(id)).tls(TestTls.client(Identity.gateway())).connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!processes[id].isAlive()) {

@@ -92,8 +92,8 @@ public final class RecordLog implements AutoCloseable {
     private RecordLog(Path dir, LogOptions options, Consumer<LogRecord> replay) throws IOException {
         this.dir = dir;
         this.options = Objects.requireNonNull(options, "options");
-        Files.createDirectories(dir);
-        this.lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        SegmentFiles.createPrivateDirectories(dir);
+        this.lockChannel = SegmentFiles.openPrivate(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             this.lock = tryLock(lockChannel);
             if (lock == null) {
@@ -303,8 +303,8 @@ public final class RecordLog implements AutoCloseable {
     private ReplayReport.TornTail cutTornTail(FileChannel channel, Path file, SegmentReader.End.Bad bad) throws IOException {
         Path broken = file.resolveSibling(file.getFileName() + "." + bad.offset() + SegmentFiles.BROKEN_SUFFIX);
         long length = bad.nonZeroEnd() - bad.offset();
-        try (FileChannel copy = FileChannel.open(broken, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                                                 StandardOpenOption.WRITE)) {
+        try (FileChannel copy = SegmentFiles.openPrivate(broken, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                                                         StandardOpenOption.WRITE)) {
             long done = 0;
             while (done < length) {
                 done += channel.transferTo(bad.offset() + done, length - done, copy);

@@ -53,8 +53,8 @@ final class SegmentEraser {
             }
             long erasedBytes = erased.stream().mapToLong(Range::length).sum();
             Path temp = SegmentFiles.temp(file);
-            try (FileChannel copy = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                                                     StandardOpenOption.WRITE)) {
+            try (FileChannel copy = SegmentFiles.openPrivate(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                                                             StandardOpenOption.WRITE)) {
                 long from = 0;
                 for (Range range : erased) {
                     transfer(old, from, range.offset() - from, copy);

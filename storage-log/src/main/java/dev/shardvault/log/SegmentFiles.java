@@ -7,8 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** Names, creation and atomic replacement of the files in a log directory. */
 final class SegmentFiles {
@@ -58,12 +64,44 @@ final class SegmentFiles {
     static void createEmpty(Path dir, long index) throws IOException {
         Path file = segment(dir, index);
         Path temp = temp(file);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = openPrivate(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Frame.writeFully(channel, Frame.segmentHeader(), 0);
             channel.force(true);
         }
         replace(temp, file);
     }
+
+    /**
+     * Opens {@code file} with {@code options}, creating it readable and writable by this process's user only
+     * (0600) where the file system has POSIX permissions: shares are never readable by another local user, not
+     * even for the moment between creating a file and restricting it.
+     */
+    static FileChannel openPrivate(Path file, StandardOpenOption... options) throws IOException {
+        Set<StandardOpenOption> set = options.length == 0 ? Set.of() : EnumSet.copyOf(Arrays.asList(options));
+        return posix(file) ? FileChannel.open(file, set, OWNER_ONLY_FILE) : FileChannel.open(file, set);
+    }
+
+    /** Creates {@code dir} and missing parents as 0700 (on POSIX file systems); an existing directory is left as is. */
+    static void createPrivateDirectories(Path dir) throws IOException {
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && posix(existing)) {
+            Files.createDirectories(dir, OWNER_ONLY_DIRECTORY);
+        } else {
+            Files.createDirectories(dir);
+        }
+    }
+
+    private static boolean posix(Path anyPath) {
+        return anyPath.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     /** Renames {@code temp} over {@code target} atomically and makes the rename durable. */
     static void replace(Path temp, Path target) throws IOException {

@@ -46,7 +46,7 @@ final class SpareSegment implements AutoCloseable {
         ready = CompletableFuture.supplyAsync(() -> {
             try {
                 Files.deleteIfExists(file);
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                try (FileChannel channel = SegmentFiles.openPrivate(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     Frame.writeFully(channel, Frame.segmentHeader(), 0);
                     ActiveSegment.zero(channel, Frame.SEGMENT_HEADER_BYTES, segmentBytes - Frame.SEGMENT_HEADER_BYTES);
                     channel.force(true);

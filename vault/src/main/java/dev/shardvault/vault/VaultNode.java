@@ -2,11 +2,15 @@ package dev.shardvault.vault;
 
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.InvalidTlsMaterialException;
+import dev.shardvault.tls.TlsReloader;
 import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.http.Callers;
 import dev.shardvault.vault.http.VaultService;
+import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.peer.PeerApi;
 import dev.shardvault.vault.peer.PeerLink;
-import dev.shardvault.vault.peer.PeerServer;
-import dev.shardvault.vault.peer.SocketPeer;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
@@ -16,6 +20,8 @@ import dev.shardvault.vault.txn.Coordinator;
 import dev.shardvault.vault.txn.InFlight;
 import dev.shardvault.vault.txn.LocalParticipant;
 import dev.shardvault.vault.txn.Resolver;
+import io.helidon.common.tls.Tls;
+import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
@@ -27,16 +33,30 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * One running vault node: its store (log + shares), its participant, coordinator, read coordinator and
- * in-doubt resolver, its gateway-facing socket and its peer socket.
+ * in-doubt resolver, and one Helidon WebServer with two sockets, both mutual TLS 1.3 with the cluster CA: the
+ * gateway-facing socket (answers only the gateway's identity) and the {@value #PEER_SOCKET} socket (answers
+ * only the other nodes'). Every socket bounds its connections, its concurrent requests and its body sizes.
  */
 public final class VaultNode implements AutoCloseable {
 
+    /** The named Helidon socket peers call. */
+    public static final String PEER_SOCKET = "peer";
     private static final long MAX_GATEWAY_BODY_BYTES = 2L << 20;
+    /** Open connections per socket, authenticated or not; further connects wait in the listen backlog. */
+    private static final int MAX_TCP_CONNECTIONS = 1_024;
+    /** Requests being handled at once per socket (each is a virtual thread); beyond it Helidon answers 503. */
+    private static final int MAX_CONCURRENT_REQUESTS = 4_096;
+    /** Bytes of peer request bodies one calling node may have in this node at once (see PeerApi). */
+    private static final int MIN_PEER_BUDGET_BYTES = 16 << 20;
+    /** A peer body is one log record (a PREPARE of a whole batch at most) plus its envelope. */
+    private static final int PEER_BODY_ENVELOPE_BYTES = 64 << 10;
     private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
 
     private final NodeConfig config;
@@ -46,7 +66,8 @@ public final class VaultNode implements AutoCloseable {
     private final Resolver resolver;
     private final PeerLink link;
     private final WebServer server;
-    private final PeerServer peerServer;
+    private final TlsReloader tls;
+    private final Tls clientTls;
     private final Thread resolverLoop;
     private final Thread sweepLoop;
     private final dev.shardvault.vault.read.Sweeper sweeper;
@@ -66,7 +87,21 @@ public final class VaultNode implements AutoCloseable {
         this.link = link;
         int self = config.nodeId();
         Timeouts timeouts = config.timeouts();
-        this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure, afterTombstone);
+        this.tls = TlsReloader.watch(config.tls());
+        Tls serverTls;
+        try {
+            serverTls = tls.server(TlsClientAuth.REQUIRED);
+            this.clientTls = tls.client();
+        } catch (InvalidTlsMaterialException e) {
+            tls.close();
+            throw new IOException("node " + self + ": " + e.getMessage(), e);
+        }
+        try {
+            this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure, afterTombstone);
+        } catch (IOException | RuntimeException e) {
+            tls.close();
+            throw e;
+        }
         try {
             InFlight inFlight = new InFlight();
             this.participant = new LocalParticipant(self, store, inFlight);
@@ -85,10 +120,23 @@ public final class VaultNode implements AutoCloseable {
                     (id, version) -> reader.read(id, new Selector.ByVersion(version)) instanceof ReadCoordinator.ReadResult.Found found
                             ? java.util.Optional.of(found.value()) : java.util.Optional.empty());
             NodeAddress address = config.address();
+            long maxPeerBodyBytes = (long) config.log().maxRecordBytes() + PEER_BODY_ENVELOPE_BYTES;
+            PeerApi peerApi = new PeerApi(participant, maxPeerBodyBytes,
+                                          (int) Math.max(MIN_PEER_BUDGET_BYTES, maxPeerBodyBytes));
+            Set<Identity> otherNodes = new HashSet<>();
+            for (NodeAddress node : config.cluster().nodes()) {
+                if (node.id() != self) {
+                    otherNodes.add(Identity.node(node.id()));
+                }
+            }
+            VaultService gatewayApi = new VaultService(coordinator, reader, config.cluster(), metrics::write);
             this.server = WebServer.builder()
                     .host(address.host())
                     .port(address.port())
+                    .tls(serverTls)
                     .maxPayloadSize(MAX_GATEWAY_BODY_BYTES)
+                    .maxTcpConnections(MAX_TCP_CONNECTIONS)
+                    .maxConcurrentRequests(MAX_CONCURRENT_REQUESTS)
                     .connectionOptions(socket -> socket.tcpNoDelay(true))
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder()
@@ -97,18 +145,23 @@ public final class VaultNode implements AutoCloseable {
                                                              .build())
                                         .addObserver(io.helidon.webserver.observe.metrics.MetricsObserver.create())
                                         .build())
-                    .routing(routing -> routing.register("/internal/v1",
-                                                         new VaultService(coordinator, reader, config.cluster(), metrics::write)))
+                    .routing(routing -> routing.addFilter(new Callers("gateway-facing", Set.of(Identity.gateway())))
+                            .register("/internal/v1", gatewayApi))
+                    .putSocket(PEER_SOCKET, socket -> socket
+                            .host(address.host())
+                            .port(address.peerPort())
+                            .tls(serverTls)
+                            .maxPayloadSize(maxPeerBodyBytes)
+                            .maxTcpConnections(MAX_TCP_CONNECTIONS)
+                            .maxConcurrentRequests(MAX_CONCURRENT_REQUESTS)
+                            .connectionOptions(options -> options.tcpNoDelay(true))
+                            .routing(routing -> routing.addFilter(new Callers(PEER_SOCKET, otherNodes))
+                                    .register(PeerApi.PATH, peerApi)))
                     .build()
                     .start();
-            try {
-                this.peerServer = PeerServer.start(address.host(), address.peerPort(), participant);
-            } catch (IOException | RuntimeException e) {
-                server.stop();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             store.close();
+            tls.close();
             throw e;
         }
         this.resolverLoop = Thread.ofVirtual().name("in-doubt-resolver-" + self).start(this::resolveLoop);
@@ -178,8 +231,8 @@ public final class VaultNode implements AutoCloseable {
         all.put(config.nodeId(), participant);
         peerUris.forEach((id, uri) -> {
             if (id != config.nodeId()) {
-                all.put(id, new SocketPeer(config.nodeId(), id, uri, Duration.ofMillis(timeouts.peerConnectMillis()),
-                                           Duration.ofMillis(timeouts.peerReadMillis()), link));
+                all.put(id, new HttpPeer(config.nodeId(), id, uri, clientTls, Duration.ofMillis(timeouts.peerConnectMillis()),
+                                         Duration.ofMillis(timeouts.peerReadMillis()), link));
             }
         });
         closeRemotes(peers.replace(all));
@@ -190,16 +243,21 @@ public final class VaultNode implements AutoCloseable {
     }
 
     public URI uri() {
-        return URI.create("http://" + config.address().host() + ":" + server.port());
+        return URI.create("https://" + config.address().host() + ":" + server.port());
     }
 
     public URI peerUri() {
-        return URI.create("tcp://" + config.address().host() + ":" + peerServer.port());
+        return URI.create("https://" + config.address().host() + ":" + server.port(PEER_SOCKET));
+    }
+
+    /** Times this node loaded rotated TLS material into its sockets and clients. */
+    public long tlsReloads() {
+        return tls.reloads();
     }
 
     private static void closeRemotes(java.util.Collection<Peer> replaced) {
         for (Peer peer : replaced) {
-            if (peer instanceof SocketPeer remote) {
+            if (peer instanceof HttpPeer remote) {
                 remote.close();
             }
         }
@@ -236,8 +294,8 @@ public final class VaultNode implements AutoCloseable {
         closed = true;
         resolverLoop.interrupt();
         sweepLoop.interrupt();
-        peerServer.close();
         server.stop();
+        tls.close();
         closeRemotes(peers.all());
         metrics.close();
         try {

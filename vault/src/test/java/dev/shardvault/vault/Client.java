@@ -1,5 +1,7 @@
 package dev.shardvault.vault;
 
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -12,7 +14,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 
-/** A test client of a node's gateway-facing JSON API (what the gateway sends). */
+/** A test client of a node's gateway-facing JSON API (what the gateway sends), with the gateway's certificate. */
 final class Client {
 
     static final String NS = "default";
@@ -35,7 +37,8 @@ final class Client {
     private final WebClient client;
 
     Client(URI uri) {
-        this.client = WebClient.builder().baseUri(uri).readTimeout(Duration.ofSeconds(30)).build();
+        this.client = WebClient.builder().baseUri(uri).tls(TestTls.client(Identity.gateway())).readTimeout(Duration.ofSeconds(30))
+                .build();
     }
 
     static String now() {

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.Client.Answer;
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.RequestId;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
-import dev.shardvault.vault.peer.SocketPeer;
+import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
@@ -28,12 +30,18 @@ class InDoubtTest extends ClusterTestBase {
     private static final SecretId S = new SecretId("default", "S");
 
 
+    /** A peer client to {@code node} with another node's certificate (the peer socket answers only other nodes). */
+    private HttpPeer peerOf(int node) {
+        Identity other = Identity.node(node == 1 ? 2 : 1);
+        return new HttpPeer(0, node, cluster.node(node).peerUri(), TestTls.client(other), Duration.ofSeconds(1),
+                            Duration.ofSeconds(5), PeerLink.DIRECT);
+    }
+
     /** Plays a coordinator that sends prepares over the real peer protocol and then vanishes. */
     private TxnId prepareEverywhere(int claimedCoordinator, SecretId id) throws Exception {
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 1; node <= 5; node++) {
-            try (SocketPeer peer = new SocketPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1),
-                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+            try (HttpPeer peer = peerOf(node)) {
                 PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
                         List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
                 assertInstanceOf(PrepareResult.Voted.class, vote);
@@ -136,8 +144,7 @@ class InDoubtTest extends ClusterTestBase {
         cluster.link.isolate(1);
         TxnId txn = TxnId.newAttempt(RequestId.random());
         for (int node = 2; node <= 3; node++) {
-            try (SocketPeer peer = new SocketPeer(0, node, cluster.node(node).peerUri(), Duration.ofSeconds(1),
-                                                  Duration.ofSeconds(5), PeerLink.DIRECT)) {
+            try (HttpPeer peer = peerOf(node)) {
                 peer.prepare(new PrepareRequest(txn, 1, List.of(new Op.Put(S, Op.Put.Kind.CREATE, -1, new byte[] {9}))));
             }
         }

@@ -1,5 +1,7 @@
 package dev.shardvault.vault;
 
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
@@ -13,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** n vault node JVMs started the way scripts/cluster.sh starts them, on fixed loopback ports. */
+/**
+ * n vault node JVMs started the way scripts/cluster.sh starts them, on fixed loopback ports, with the
+ * development certificates of {@link TestTls} (mutual TLS on every socket).
+ */
 final class NodeProcesses implements AutoCloseable {
 
     private final Path dir;
@@ -45,7 +50,7 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     Client client(int id) {
-        return new Client(URI.create("http://127.0.0.1:" + ports[id]));
+        return new Client(URI.create("https://127.0.0.1:" + ports[id]));
     }
 
     Path dataDir(int id) {
@@ -60,7 +65,8 @@ final class NodeProcesses implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
-                "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id)));
+                "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id),
+                "-Dvault.tls.dir=" + TestTls.dir(), "-Dvault.tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
         command.addAll(List.of(extraProperties));
         command.add(VaultMain.class.getName());
         try {
@@ -72,7 +78,8 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     void awaitHealthy(int id) throws InterruptedException {
-        WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + ports[id]).connectTimeout(Duration.ofMillis(200)).build();
+        WebClient client = WebClient.builder().baseUri("https://127.0.0.1:" + ports[id]).tls(TestTls.client(Identity.gateway()))
+                .connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!processes[id].isAlive()) {

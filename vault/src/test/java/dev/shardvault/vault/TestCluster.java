@@ -1,6 +1,8 @@
 package dev.shardvault.vault;
 
 import dev.shardvault.log.LogOptions;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
@@ -16,8 +18,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * n real vault nodes in this JVM: real Helidon servers on ephemeral ports, real logs in a temp directory,
- * real peer sockets between them through a {@link FaultyLink}. A stopped node can be restarted from its log.
+ * n real vault nodes in this JVM: real Helidon servers on ephemeral ports with mutual TLS (certificates from
+ * scripts/dev-tls.sh), real logs in a temp directory, real peer connections between them through a {@link FaultyLink}. A stopped node can be restarted from its log.
  */
 final class TestCluster implements AutoCloseable {
 
@@ -108,7 +110,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     private VaultNode open(int id) {
-        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts);
+        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts, TestTls.material(Identity.node(id)));
         try {
             return VaultNode.start(config, link, logFailures::add);
         } catch (IOException e) {

@@ -4,17 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.log.LogOptions;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
 import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.peer.PeerLink;
-import dev.shardvault.vault.peer.SocketPeer;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,17 +32,18 @@ class VaultNodeStartTest {
                                           new NodeAddress(3, "127.0.0.1", 0, 0));
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
                                            LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
-                                           Timeouts.DEFAULT);
+                                           Timeouts.DEFAULT, TestTls.material(Identity.node(1)));
         try (VaultNode node = VaultNode.start(config)) {
-            try (HttpClientResponse response = WebClient.builder().baseUri(node.uri()).build().get("/observe/health").request()) {
+            WebClient gateway = WebClient.builder().baseUri(node.uri()).tls(TestTls.client(Identity.gateway())).build();
+            try (HttpClientResponse response = gateway.get("/observe/health").request()) {
                 assertEquals(200, response.status().code());
             }
-            try (SocketPeer peer = new SocketPeer(2, 1, node.peerUri(), Duration.ofSeconds(1), Duration.ofSeconds(5),
-                                                  PeerLink.DIRECT)) {
+            try (HttpPeer peer = new HttpPeer(2, 1, node.peerUri(), TestTls.client(Identity.node(2)), Duration.ofSeconds(1),
+                                              Duration.ofSeconds(5), PeerLink.DIRECT)) {
                 assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
             assertTrue(Files.exists(dir.resolve("node-1").resolve("00000000000000000000.log")));
-            try (HttpClientResponse response = WebClient.builder().baseUri(node.uri()).build().get("/observe/metrics")
+            try (HttpClientResponse response = gateway.get("/observe/metrics")
                     .header(io.helidon.http.HeaderValues.create(io.helidon.http.HeaderNames.ACCEPT, "text/plain")).request()) {
                 String text = response.as(String.class);
                 assertTrue(text.contains("shardvault_vault_log_fsync_batches_total{node=\"1\""), text);

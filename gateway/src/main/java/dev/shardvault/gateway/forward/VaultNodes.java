@@ -5,20 +5,31 @@ import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 import dev.shardvault.gateway.GatewayConfig;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
+import dev.shardvault.tls.HandshakeTimeout;
+import io.helidon.common.tls.Tls;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
-import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The vault nodes: health, and forwarding with fail-over. */
+/**
+ * The vault nodes: health, and forwarding with fail-over, with Helidon's HTTP/1.1 client over mutual TLS (the
+ * gateway's certificate; a node answers no other). One pool of kept-alive connections per node.
+ */
 public final class VaultNodes implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VaultNodes.class.getName());
@@ -26,9 +37,6 @@ public final class VaultNodes implements AutoCloseable {
     private static final int MAX_ANSWER_BYTES = 4 << 20;
     /** Idle connections kept per node: enough for every concurrent request the gateway forwards to one node. */
     private static final int MAX_IDLE_CONNECTIONS = 256;
-    /** Well under any server's keep-alive timeout, so a kept connection is not one the node is closing. */
-    private static final long MAX_IDLE_MILLIS = 15_000;
-    private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
 
     /**
      * A vault node's answer: its status and JSON body. {@code afterAmbiguousFailure}: an earlier attempt may have
@@ -42,26 +50,27 @@ public final class VaultNodes implements AutoCloseable {
     public record NodeStatus(int id, URI uri, boolean up, long latencyMillis) {
     }
 
+    private static final io.helidon.http.Header JSON_BODY = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
+
     private final List<GatewayConfig.VaultNodeAddress> addresses;
-    private final List<OriginClient> clients = new ArrayList<>();
-    private final List<OriginClient> probes = new ArrayList<>();
+    private final List<Http1Client> clients = new ArrayList<>();
+    private final List<Http1Client> probes = new ArrayList<>();
     private final NodeStatus[] status;
     private final AtomicInteger next = new AtomicInteger();
     private final long probeIntervalMillis;
     private final Thread prober;
     private volatile boolean closed;
 
-    public VaultNodes(GatewayConfig config) {
+    /** {@code tls}: the gateway's client TLS (its identity, the cluster CA), reloaded in place on rotation. */
+    public VaultNodes(GatewayConfig config, Tls tls) {
         this.addresses = config.nodes();
         this.probeIntervalMillis = config.probeIntervalMillis();
         this.status = new NodeStatus[addresses.size()];
+        Duration connect = Duration.ofMillis(config.connectTimeoutMillis());
         for (int i = 0; i < addresses.size(); i++) {
             GatewayConfig.VaultNodeAddress address = addresses.get(i);
-            int connectMillis = Math.toIntExact(config.connectTimeoutMillis());
-            clients.add(new OriginClient(address.uri(), connectMillis, Math.toIntExact(config.requestTimeoutMillis()),
-                                         MAX_ANSWER_BYTES, MAX_IDLE_CONNECTIONS, MAX_IDLE_MILLIS));
-            probes.add(new OriginClient(address.uri(), connectMillis, Math.toIntExact(Math.max(500, config.probeIntervalMillis())),
-                                        MAX_ANSWER_BYTES, 1, MAX_IDLE_MILLIS));
+            clients.add(client(address.uri(), tls, connect, Duration.ofMillis(config.requestTimeoutMillis()), MAX_IDLE_CONNECTIONS));
+            probes.add(client(address.uri(), tls, connect, Duration.ofMillis(Math.max(500, config.probeIntervalMillis())), 1));
             status[i] = new NodeStatus(address.id(), address.uri(), false, -1);
         }
         probeAll();
@@ -87,18 +96,19 @@ public final class VaultNodes implements AutoCloseable {
      */
     public Answer send(Method method, String path, Map<String, String> query, JsonObject body) {
         List<Integer> order = order();
-        String target = target(path, query);
         byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
-        Map<String, String> headers = body == null ? Map.of() : JSON_BODY;
         StringBuilder failures = new StringBuilder();
         boolean ambiguous = false;
         for (int index : order) {
-            try {
-                OriginClient.Response response = clients.get(index).exchange(method.text(), target, headers, bytes);
-                return new Answer(response.status(), parse(response.body()), ambiguous || response.resent());
-            } catch (IOException e) {
+            Http1ClientRequest request = clients.get(index).method(method).path(path);
+            query.forEach(request::queryParam);
+            try (HttpClientResponse response = bytes == null ? request.request()
+                    : request.header(JSON_BODY).submit(bytes)) {
+                return new Answer(response.status().code(), parse(answerBody(response)), ambiguous);
+            } catch (RuntimeException e) {
                 markDown(index);
-                boolean notSent = e instanceof OriginClient.NotSentException;
+                // Refused at connect: the request never left. Anything later may have reached the node.
+                boolean notSent = causedBy(e, ConnectException.class);
                 ambiguous |= !notSent;
                 failures.append(failures.isEmpty() ? "" : "; ").append("node ").append(addresses.get(index).id())
                         .append(notSent ? " unreachable" : " did not answer");
@@ -109,19 +119,44 @@ public final class VaultNodes implements AutoCloseable {
                                               "no vault node answered: " + failures).with("votes", 0));
     }
 
-    /** The request target: the path (built from validated names) and the percent-encoded query. */
-    private static String target(String path, Map<String, String> query) {
-        if (query.isEmpty()) {
-            return path;
+    private static Http1Client client(URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
+        return Http1Client.builder()
+                .baseUri(uri)
+                .tls(tls)
+                .connectTimeout(connect)
+                .readTimeout(read)
+                .connectionListener(new HandshakeTimeout(read))
+                .shareConnectionCache(false)
+                .connectionCacheSize(idleConnections)
+                .followRedirects(false)
+                .sendExpectContinue(false)
+                .build();
+    }
+
+    /** The answer's body, refused past {@link #MAX_ANSWER_BYTES} (a node never sends that much). */
+    private static byte[] answerBody(HttpClientResponse response) {
+        long declared = response.headers().contentLength().orElse(-1);
+        if (declared > MAX_ANSWER_BYTES) {
+            throw new IllegalStateException("answer of " + declared + " bytes is over " + MAX_ANSWER_BYTES);
         }
-        StringBuilder target = new StringBuilder(path);
-        char separator = '?';
-        for (Map.Entry<String, String> parameter : query.entrySet()) {
-            target.append(separator).append(URLEncoder.encode(parameter.getKey(), StandardCharsets.UTF_8))
-                    .append('=').append(URLEncoder.encode(parameter.getValue(), StandardCharsets.UTF_8));
-            separator = '&';
+        try (InputStream in = response.inputStream()) {
+            byte[] body = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (body.length > MAX_ANSWER_BYTES) {
+                throw new IllegalStateException("answer is over " + MAX_ANSWER_BYTES + " bytes");
+            }
+            return body;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        return target.toString();
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private List<Integer> order() {
@@ -190,9 +225,9 @@ public final class VaultNodes implements AutoCloseable {
     private void probe(int index) {
         long started = System.nanoTime();
         boolean up;
-        try {
-            up = probes.get(index).exchange("GET", "/observe/health", Map.of(), null).status() == 200;
-        } catch (IOException e) {
+        try (HttpClientResponse response = probes.get(index).get("/observe/health").request()) {
+            up = response.status().code() == 200;
+        } catch (RuntimeException e) {
             up = false;
         }
         long latency = (System.nanoTime() - started) / 1_000_000;
@@ -206,7 +241,7 @@ public final class VaultNodes implements AutoCloseable {
     public void close() {
         closed = true;
         prober.interrupt();
-        clients.forEach(OriginClient::close);
-        probes.forEach(OriginClient::close);
+        clients.forEach(Http1Client::closeResource);
+        probes.forEach(Http1Client::closeResource);
     }
 }

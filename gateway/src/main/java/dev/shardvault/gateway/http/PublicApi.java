@@ -8,20 +8,33 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.http.HttpRouting;
+import java.util.function.Consumer;
 
-/** Assembles the public routes, their metrics filter and the one place errors become problems. */
+/**
+ * Assembles the public routes, their metrics filter and the one place errors become problems. The services are
+ * built once and registered on every socket the gateway serves (HTTPS and plain HTTP alike).
+ */
 public final class PublicApi {
 
     private PublicApi() {
     }
 
-    public static void register(HttpRouting.Builder routing, GatewayConfig config, VaultNodes vault) {
+    /** What to register on each socket's routing. */
+    public static Consumer<HttpRouting.Builder> routes(GatewayConfig config, VaultNodes vault) {
         Requests requests = new Requests(config.tokens());
         GatewayMetrics metrics = new GatewayMetrics();
+        SecretsService secrets = new SecretsService(requests, vault, metrics);
+        EnvService env = new EnvService(requests, vault, metrics);
+        StatusService status = new StatusService(requests, vault, config);
+        return routing -> register(routing, metrics, secrets, env, status);
+    }
+
+    private static void register(HttpRouting.Builder routing, GatewayMetrics metrics, SecretsService secrets, EnvService env,
+                                 StatusService statusApi) {
         routing.addFilter(metrics::filter)
-               .register("/v1/secrets", new SecretsService(requests, vault, metrics))
-               .register("/v1/env", new EnvService(requests, vault, metrics))
-               .register("/v1/status", new StatusService(requests, vault, config))
+               .register("/v1/secrets", secrets)
+               .register("/v1/env", env)
+               .register("/v1/status", statusApi)
                .error(ProblemException.class, (req, res, e) -> {
                    Problem problem = e.problem();
                    if (problem.status() == 401) {

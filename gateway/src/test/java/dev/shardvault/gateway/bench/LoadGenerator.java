@@ -1,11 +1,17 @@
 package dev.shardvault.gateway.bench;
 
-import dev.shardvault.gateway.forward.OriginClient;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -54,7 +60,7 @@ public final class LoadGenerator {
      * load generator (a JVM on the same two cores as the servers) about a third of the JDK's HttpClient's CPU
      * per request, so more of the machine is left to whichever system is measured.
      */
-    private final List<OriginClient> targets;
+    private final List<Http1Client> targets;
     private final String token;
     private final double seconds;
     private final List<Long> pids;
@@ -63,7 +69,9 @@ public final class LoadGenerator {
 
     private LoadGenerator(String prefix, List<URI> targets, String token, double seconds, List<Long> pids) {
         this.prefix = prefix;
-        this.targets = targets.stream().map(uri -> new OriginClient(uri, 2_000, 30_000, 4 << 20, 256, 60_000)).toList();
+        this.targets = targets.stream().map(uri -> Http1Client.builder().baseUri(uri).connectTimeout(Duration.ofSeconds(2))
+                .readTimeout(Duration.ofSeconds(30)).shareConnectionCache(false).connectionCacheSize(256)
+                .sendExpectContinue(false).build()).toList();
         this.token = token;
         this.seconds = seconds;
         this.pids = pids;
@@ -297,20 +305,23 @@ public final class LoadGenerator {
 
     private String send(String method, String path, String body, String contentType, int expected)
             throws IOException {
-        OriginClient target = targets.get((int) Math.floorMod(unique.get() + Thread.currentThread().threadId(), targets.size()));
-        Map<String, String> headers = new LinkedHashMap<>();
+        Http1Client target = targets.get((int) Math.floorMod(unique.get() + Thread.currentThread().threadId(), targets.size()));
+        Http1ClientRequest request = target.method(Method.create(method)).uri(path);
         if (contentType != null) {
-            headers.put("Content-Type", contentType);
+            request.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, contentType));
         }
         if (token != null) {
-            headers.put("Authorization", "Bearer " + token);
+            request.header(HeaderValues.create(HeaderNames.AUTHORIZATION, "Bearer " + token));
         }
-        OriginClient.Response response = target.exchange(method, path, headers,
-                                                         body == null ? null : body.getBytes(StandardCharsets.UTF_8));
-        if (response.status() != expected) {
-            throw new IllegalStateException(method + " " + path + " answered " + response.status() + ": " + response.text());
+        try (HttpClientResponse response = body == null ? request.request() : request.submit(body.getBytes(StandardCharsets.UTF_8))) {
+            String text = response.as(String.class);
+            if (response.status().code() != expected) {
+                throw new IllegalStateException(method + " " + path + " answered " + response.status().code() + ": " + text);
+            }
+            return text;
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        return response.text();
     }
 
     // ---- figures ----

@@ -7,12 +7,13 @@ import java.net.URI;
  */
 public record NodeAddress(int id, String host, int port, int peerPort) {
 
+    /** The gateway-facing socket (HTTPS, mutual TLS: only the gateway's identity is answered). */
     public URI uri() {
-        return URI.create("http://" + host + ":" + port);
+        return URI.create("https://" + host + ":" + port);
     }
 
-    /** The peer socket: framed binary requests over TCP, not HTTP (docs/internal-api.md). */
+    /** The peer socket (HTTPS, mutual TLS: only the other nodes' identities are answered; docs/internal-api.md). */
     public URI peerUri() {
-        return URI.create("tcp://" + host + ":" + peerPort);
+        return URI.create("https://" + host + ":" + peerPort);
     }
 }

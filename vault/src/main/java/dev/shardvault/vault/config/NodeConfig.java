@@ -1,6 +1,8 @@
 package dev.shardvault.vault.config;
 
 import dev.shardvault.log.LogOptions;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TlsMaterial;
 import io.helidon.config.Config;
 import java.nio.file.Path;
 
@@ -12,8 +14,9 @@ import java.nio.file.Path;
  * @param dataDir where this node's log lives
  * @param log     log sizes and limits
  * @param timeouts every time limit
+ * @param tls      this node's key and certificate and the cluster CA, for both of its sockets and its peer clients
  */
-public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts) {
+public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts, TlsMaterial tls) {
 
     public NodeConfig {
         if (nodeId < 1 || nodeId > cluster.n()) {
@@ -46,6 +49,15 @@ public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOpt
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException("vault.log: " + e.getMessage());
         }
-        return new NodeConfig(nodeId, cluster, Path.of(dataDir), options, Timeouts.from(vault.get("timeouts")));
+        return new NodeConfig(nodeId, cluster, Path.of(dataDir), options, Timeouts.from(vault.get("timeouts")),
+                              tls(vault.get("tls"), nodeId));
+    }
+
+    private static TlsMaterial tls(Config tls, int nodeId) {
+        try {
+            return TlsMaterial.from(tls, Identity.node(nodeId));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("vault." + e.getMessage());
+        }
     }
 }

@@ -25,6 +25,7 @@ final class Problems {
     static final String COMMIT_UNCONFIRMED = "urn:shardvault:commit-unconfirmed";
     static final String INSUFFICIENT_SHARDS = "urn:shardvault:insufficient-shards";
     static final String KEY_REUSED = "urn:shardvault:idempotency-key-reused";
+    static final String FORBIDDEN = "urn:shardvault:forbidden";
 
     private static final String PROBLEM_JSON = "application/problem+json";
 

@@ -52,6 +52,8 @@ public final class VaultService implements HttpService {
     public static final int MAX_VALUE_BYTES = 65536;
     public static final int MAX_BATCH = 1_000;
     private static final int MAX_LIST_LIMIT = 1_000;
+    /** How far ahead of this node's clock a gateway's requestTime may be (clocks of one cluster disagree by less). */
+    static final long MAX_CLOCK_SKEW_MILLIS = 60_000;
 
     private final Coordinator coordinator;
     private final ReadCoordinator reader;
@@ -150,7 +152,7 @@ public final class VaultService implements HttpService {
         Arrays.fill(value, (byte) 0);
         try {
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                        time(body, "requestTime"), List.of(put))));
+                                                                                        requestTime(body), List.of(put))));
             respondWrite(res, result, success);
         } finally {
             Arrays.fill(put.sealedValue(), (byte) 0);
@@ -179,7 +181,7 @@ public final class VaultService implements HttpService {
             }
             Coordinator.WriteRequest request;
             try {
-                request = new Coordinator.WriteRequest(requestId(namespace, body), time(body, "requestTime"), puts);
+                request = new Coordinator.WriteRequest(requestId(namespace, body), requestTime(body), puts);
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("creates", e.getMessage(), false);
             }
@@ -195,7 +197,7 @@ public final class VaultService implements HttpService {
             SecretId id = id(namespace, rq.path().pathParameters().get("name"));
             JsonObject body = json(rq);
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                    time(body, "requestTime"), List.of(new Coordinator.Remove(id)))));
+                    requestTime(body), List.of(new Coordinator.Remove(id)))));
             if (result instanceof WriteResult.Committed committed) {
                 sendJson(rs, Status.OK_200, JSON.createObjectBuilder()
                         .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())
@@ -429,6 +431,20 @@ public final class VaultService implements HttpService {
 
     private static long time(JsonObject body, String field) {
         return time(field, string(body, field));
+    }
+
+    /**
+     * The gateway's stamp of a write. Versions' validity intervals start there and never move back, so one stamp
+     * far in the future would pin a secret's history there for good: a stamp more than
+     * {@link #MAX_CLOCK_SKEW_MILLIS} ahead of this node's clock is refused.
+     */
+    private static long requestTime(JsonObject body) {
+        long stamp = time(body, "requestTime");
+        if (stamp > System.currentTimeMillis() + MAX_CLOCK_SKEW_MILLIS) {
+            throw new BadRequest("requestTime", "is more than " + MAX_CLOCK_SKEW_MILLIS / 1000
+                                                + " s ahead of this node's clock", false);
+        }
+        return stamp;
     }
 
     private static long time(String field, String text) {

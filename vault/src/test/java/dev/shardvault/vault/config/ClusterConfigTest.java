@@ -76,6 +76,6 @@ class ClusterConfigTest {
         ClusterConfig cluster = ClusterConfig.from(cluster(Map.of("cluster.n", "3", "cluster.k", "2")));
         assertThrows(InvalidConfigException.class, () -> new NodeConfig(4, cluster, java.nio.file.Path.of("x"),
                                                                          dev.shardvault.log.LogOptions.defaults(),
-                                                                         Timeouts.DEFAULT));
+                                                                         Timeouts.DEFAULT, null));
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.log.LogOptions;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.VaultNode;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
@@ -27,8 +29,8 @@ import dev.shardvault.vault.store.Journal;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShareState;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1Client;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -42,8 +44,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The peer socket on its own: one real node, real sockets, requests framed by hand where it matters. */
-class PeerSocketTest {
+/** The peer API on its own: one real node, real mutual TLS, requests made by hand where it matters. */
+class PeerApiTest {
 
     @TempDir
     Path dir;
@@ -53,17 +55,17 @@ class PeerSocketTest {
                                           new NodeAddress(3, "127.0.0.1", 0, 0));
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
                                            LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
-                                           Timeouts.DEFAULT);
+                                           Timeouts.DEFAULT, TestTls.material(Identity.node(1)));
         return VaultNode.start(config, PeerLink.DIRECT, failure -> { });
     }
 
-    private static SocketPeer client(URI uri, Duration readTimeout) {
-        return new SocketPeer(2, 1, uri, Duration.ofSeconds(1), readTimeout, PeerLink.DIRECT);
+    private static HttpPeer client(URI uri, Duration readTimeout) {
+        return new HttpPeer(2, 1, uri, TestTls.client(Identity.node(2)), Duration.ofSeconds(1), readTimeout, PeerLink.DIRECT);
     }
 
     @Test
     void concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
-        try (VaultNode node = startNode(0); SocketPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
+        try (VaultNode node = startNode(0); HttpPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
             int count = 200;
             List<SecretId> ids = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -90,39 +92,35 @@ class PeerSocketTest {
     }
 
     @Test
-    void anUnknownRouteOrAnUndecodableBodyIsRefusedAndABadFrameClosesOnlyItsConnection() throws Exception {
-        try (VaultNode node = startNode(0); Socket raw = new Socket(node.peerUri().getHost(), node.peerUri().getPort())) {
-            raw.setSoTimeout(5_000);
-            DataOutputStream out = new DataOutputStream(raw.getOutputStream());
-            DataInputStream in = new DataInputStream(raw.getInputStream());
-            out.writeInt(9 + 3);
-            out.writeLong(42);
-            out.writeByte(200);
-            out.write(new byte[] {1, 2, 3});
-            out.flush();
-            int length = in.readInt();
-            assertEquals(42, in.readLong());
-            assertEquals(PeerProtocol.MALFORMED, in.readUnsignedByte());
-            byte[] reason = in.readNBytes(length - 9);
-            assertTrue(new String(reason, StandardCharsets.UTF_8).contains("unknown peer route"));
+    void anUnknownRouteIs404AndAnUndecodableBodyIs400AndTheConnectionStaysUsable() throws Exception {
+        try (VaultNode node = startNode(0)) {
+            Http1Client raw = Http1Client.builder().baseUri(node.peerUri()).tls(TestTls.client(Identity.node(2))).build();
+            try (HttpClientResponse response = raw.post(PeerApi.PATH + "/nothing").submit(new byte[] {1, 2, 3})) {
+                assertEquals(404, response.status().code());
+            }
+            try (HttpClientResponse response = raw.post(PeerApi.PATH + "/decide").submit(new byte[] {1, 9, 9})) {
+                assertEquals(400, response.status().code());
+                String reason = response.as(String.class);
+                assertTrue(reason.contains("malformed /decide"), reason);
+            }
+            try (HttpPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
+            }
+        }
+    }
 
-            // A known route whose body does not decode is refused as malformed too; the connection stays usable.
-            out.writeInt(9 + 3);
-            out.writeLong(43);
-            out.writeByte(PeerProtocol.code("/decide"));
-            out.write(new byte[] {1, 9, 9});
-            out.flush();
-            length = in.readInt();
-            assertEquals(43, in.readLong());
-            assertEquals(PeerProtocol.MALFORMED, in.readUnsignedByte());
-            reason = in.readNBytes(length - 9);
-            assertTrue(new String(reason, StandardCharsets.UTF_8).contains("malformed /decide"), new String(reason, StandardCharsets.UTF_8));
-
-            out.writeInt(-1); // a length no frame may have
-            out.flush();
-            assertEquals(-1, in.read(), "the node closes a connection that sent a malformed frame");
-
-            try (SocketPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
+    @Test
+    void aBodyOverTheLimitIs413BeforeItIsRead() throws Exception {
+        try (VaultNode node = startNode(0)) {
+            Http1Client raw = Http1Client.builder().baseUri(node.peerUri()).tls(TestTls.client(Identity.node(2))).build();
+            byte[] huge = new byte[(2 << 20) + 1];
+            try (HttpClientResponse response = raw.post(PeerApi.PATH + "/prepare").submit(huge)) {
+                assertEquals(413, response.status().code());
+            } catch (java.io.UncheckedIOException e) {
+                // The node answered 413 and closed before the client finished sending: refused all the same.
+            }
+            assertEquals(0, node.store().inDoubt().size());
+            try (HttpPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
                 assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
         }
@@ -134,8 +132,8 @@ class PeerSocketTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        URI uri = URI.create("tcp://127.0.0.1:" + port);
-        try (SocketPeer peer = client(uri, Duration.ofSeconds(5))) {
+        URI uri = URI.create("https://127.0.0.1:" + port);
+        try (HttpPeer peer = client(uri, Duration.ofSeconds(5))) {
             try (VaultNode node = startNode(port)) {
                 assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
@@ -157,7 +155,7 @@ class PeerSocketTest {
                     // the test ended
                 }
             });
-            try (SocketPeer peer = client(URI.create("tcp://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(300))) {
+            try (HttpPeer peer = client(URI.create("https://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(300))) {
                 long start = System.nanoTime();
                 PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
                 assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
@@ -177,7 +175,8 @@ class PeerSocketTest {
             }
         };
         try (VaultNode node = startNode(0);
-             SocketPeer peer = new SocketPeer(2, 1, node.peerUri(), Duration.ofSeconds(1), Duration.ofMillis(200), slow)) {
+             HttpPeer peer = new HttpPeer(2, 1, node.peerUri(), TestTls.client(Identity.node(2)), Duration.ofSeconds(1),
+                                          Duration.ofMillis(200), slow)) {
             long start = System.nanoTime();
             PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> peer.list("default", null, 10));
             long tookMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
@@ -200,9 +199,10 @@ class PeerSocketTest {
                     // the test ended
                 }
             });
-            try (SocketPeer answering = client(node.peerUri(), Duration.ofSeconds(60));
-                 SocketPeer mute = new SocketPeer(2, 3, URI.create("tcp://127.0.0.1:" + silent.getLocalPort()),
-                                                  Duration.ofSeconds(1), Duration.ofSeconds(60), PeerLink.DIRECT)) {
+            try (HttpPeer answering = client(node.peerUri(), Duration.ofSeconds(60));
+                 HttpPeer mute = new HttpPeer(2, 3, URI.create("https://127.0.0.1:" + silent.getLocalPort()),
+                                              TestTls.client(Identity.node(2)), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                                              PeerLink.DIRECT)) {
                 SecretId id = new SecretId("default", "ABSENT");
                 FanOut<ShareState> fanOut = FanOut.startAsync(List.of(answering, mute), peer -> peer.readAsync(id, Selector.LATEST));
                 long start = System.nanoTime();
