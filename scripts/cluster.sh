@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a local ShardVault cluster: the gateway and n vault nodes (default 5), in the background.
-# Runtime files live under var/: data/node-N (logs of record), log/<name>.log (stdout+stderr), run/<name>.pid.
+# Runtime files live under var/ (created 0700): data/node-N (logs of record), log/<name>.log (stdout+stderr),
+# run/<name>.pid, tls/ (the development CA and one certificate per process, made by scripts/dev-tls.sh).
 #
 #   scripts/cluster.sh up            build if needed, start whatever is not running, wait until healthy
 #   scripts/cluster.sh down          stop everything (SIGTERM, then SIGKILL after 15 s); data is kept
@@ -9,11 +10,14 @@
 #   scripts/cluster.sh start N       start vault node N (or "gateway") and wait until healthy
 #   scripts/cluster.sh restart N     stop then start
 #   scripts/cluster.sh logs N        last 100 lines of N's output (-f to follow)
-#   scripts/cluster.sh wipe          stop everything and delete var/ (data, logs, token); asks nothing
+#   scripts/cluster.sh rotate-certs  new keys and certificates from the same CA; running processes load them (<= 10 s)
+#   scripts/cluster.sh wipe          stop everything and delete var/ (data, logs, token, certificates); asks nothing
 #
-# Cluster shape comes from conf/cluster.yaml; CLUSTER_N, CLUSTER_K, CLUSTER_BASE_PORT, CLUSTER_PEER_BASE_PORT
-# and GATEWAY_PORT override it (they are passed to every process). JAVA_OPTS is added to every java command.
+# Cluster shape comes from conf/cluster.yaml; CLUSTER_N, CLUSTER_K, CLUSTER_BASE_PORT, CLUSTER_PEER_BASE_PORT,
+# GATEWAY_PORT (plain HTTP, loopback) and GATEWAY_TLS_PORT (HTTPS) override it (they are passed to every
+# process). JAVA_OPTS is added to every java command.
 set -euo pipefail
+umask 077
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VAR="$ROOT/var"
@@ -26,7 +30,9 @@ N=${CLUSTER_N:-$(yaml_value conf/cluster.yaml n)}
 HOST=$(yaml_value conf/cluster.yaml host)
 BASE_PORT=${CLUSTER_BASE_PORT:-$(yaml_value conf/cluster.yaml base-port)}
 PEER_BASE_PORT=${CLUSTER_PEER_BASE_PORT:-$(yaml_value conf/cluster.yaml peer-base-port)}
-GATEWAY_PORT=${GATEWAY_PORT:-$(yaml_value conf/gateway.yaml port)}
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+GATEWAY_TLS_PORT=${GATEWAY_TLS_PORT:-$(yaml_value conf/gateway.yaml port)}
+TLS_DIR="$VAR/tls"
 START_TIMEOUT_S=${START_TIMEOUT_S:-90}
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -70,7 +76,19 @@ http_status() { # http_status PORT PATH -> HTTP status code, or 000 (needs only 
   ) 2>/dev/null || echo 000
 }
 
-healthy() { [ "$(http_status "$(port_of "$1")" /observe/health)" = 200 ]; }
+listening() { ( exec 3<>"/dev/tcp/$HOST/$1" ) 2>/dev/null; }
+
+# The gateway answers plain HTTP health on loopback (UP once k nodes answer it over mutual TLS). A node answers
+# nothing without the gateway's or a node's certificate, so "healthy" for a node is: running, and both of its
+# sockets accept connections (it binds them only after its log is replayed); the gateway's health says the rest.
+healthy() {
+  if [ "$1" = gateway ]; then [ "$(http_status "$GATEWAY_PORT" /observe/health)" = 200 ]
+  else listening "$(port_of "$1")" && listening $((PEER_BASE_PORT + $1)); fi
+}
+
+ensure_dev_tls() { # the development CA and every process's certificate, made once (scripts/dev-tls.sh)
+  scripts/dev-tls.sh "$TLS_DIR" "$N" | sed 's/^/cluster.sh: /'
+}
 
 build_if_needed() { # builds when a jar is missing or a source or pom changed since the last build here
   local stamp="$VAR/run/build.stamp"
@@ -129,16 +147,18 @@ launch() { # launch NAME: start the process in the background unless it runs
   pid=$(pid_of "$name")
   if [ -n "$pid" ]; then echo "$(label "$name") already running (pid $pid)"; return 0; fi
   mkdir -p "$VAR/run" "$VAR/log" "$VAR/data"
+  ensure_dev_tls
   java=$(java_cmd)
   mapfile -t props < <(default_jvm_opts; cluster_props)
   props+=(-Dshardvault.process="$(label "$name")")
   if [ "$name" = gateway ]; then
     ensure_dev_token
-    props+=(-Dserver.port="$GATEWAY_PORT" -Dgateway.tokens-file="$VAR/dev-tokens.yaml")
+    props+=(-Dserver.port="$GATEWAY_TLS_PORT" -Dgateway.plain-http.port="$GATEWAY_PORT" -Dgateway.tls.dir="$TLS_DIR"
+            -Dgateway.tokens-file="$VAR/dev-tokens.yaml")
     # shellcheck disable=SC2086
     nohup "$java" "${props[@]}" ${JAVA_OPTS:-} -jar gateway/target/gateway.jar >> "$(log_file "$name")" 2>&1 &
   else
-    props+=(-Dvault.node-id="$name" -Dvault.data-dir="$VAR/data/node-$name")
+    props+=(-Dvault.node-id="$name" -Dvault.data-dir="$VAR/data/node-$name" -Dvault.tls.dir="$TLS_DIR")
     # shellcheck disable=SC2086
     nohup "$java" "${props[@]}" ${JAVA_OPTS:-} -jar vault/target/vault.jar >> "$(log_file "$name")" 2>&1 &
   fi
@@ -188,10 +208,11 @@ cmd_up() {
   for name in $(seq 1 "$N") gateway; do launch "$name"; all+=("$name"); done
   await_healthy "${all[@]}"
   echo
-  echo "ShardVault is up: gateway http://$HOST:$GATEWAY_PORT, $N vault nodes (ports $((BASE_PORT + 1))..$((BASE_PORT + N)))"
+  echo "ShardVault is up: gateway https://$HOST:$GATEWAY_TLS_PORT (plain HTTP on http://$HOST:$GATEWAY_PORT for local use),"
+  echo "  $N vault nodes (ports $((BASE_PORT + 1))..$((BASE_PORT + N)), mutual TLS only), CA certificate $TLS_DIR/ca.pem"
   if [ -f "$VAR/dev-token" ]; then
     echo "dev token (namespace 'default', every action): $VAR/dev-token"
-    echo "  curl -H \"Authorization: Bearer \$(cat var/dev-token)\" http://$HOST:$GATEWAY_PORT/v1/status"
+    echo "  curl --cacert var/tls/ca.pem -H \"Authorization: Bearer \$(cat var/dev-token)\" https://$HOST:$GATEWAY_TLS_PORT/v1/status"
   fi
 }
 
@@ -210,7 +231,31 @@ cmd_status() {
     else
       state=stopped; health=-
     fi
+    [ "$name" != gateway ] && [ "$health" = healthy ] && health="listening (mutual TLS)"
     printf '%-8s port %-5s %-22s %s\n' "$(label "$name")" "$(port_of "$name")" "$state" "$health"
+  done
+}
+
+reload_count() { # reload_count NAME: TLS reloads NAME's log reports so far
+  grep -c 'TLS material reloaded' "$(log_file "$1")" 2>/dev/null || true
+}
+
+cmd_rotate_certs() {
+  local name before=() running=() deadline i pending
+  for name in $(names); do
+    if [ -n "$(pid_of "$name")" ]; then running+=("$name"); before+=("$(reload_count "$name")"); fi
+  done
+  scripts/dev-tls.sh "$TLS_DIR" "$N" --rotate | sed 's/^/cluster.sh: /'
+  [ ${#running[@]} -gt 0 ] || { echo "no process is running; they load the new certificates when they start"; return 0; }
+  deadline=$((SECONDS + 15))
+  while :; do
+    pending=()
+    for i in "${!running[@]}"; do
+      [ "$(reload_count "${running[$i]}")" -gt "${before[$i]}" ] || pending+=("$(label "${running[$i]}")")
+    done
+    [ ${#pending[@]} -eq 0 ] && { echo "every running process loaded the new certificates"; return 0; }
+    [ $SECONDS -ge $deadline ] && die "not reloaded after 15 s: ${pending[*]} (see var/log/)"
+    sleep 0.3
   done
 }
 
@@ -226,6 +271,7 @@ case "$cmd" in
     check_name "${2:-}"
     [ -f "$(log_file "$2")" ] || die "no log for $(label "$2") yet ($(log_file "$2"))"
     if [ "${3:-}" = -f ]; then tail -n 100 -f "$(log_file "$2")"; else tail -n 100 "$(log_file "$2")"; fi ;;
+  rotate-certs) cmd_rotate_certs ;;
   wipe) cmd_down; rm -rf "$VAR"; echo "wiped $VAR" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; [ -z "$cmd" ] && exit 2; die "unknown command '$cmd'" ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; [ -z "$cmd" ] && exit 2; die "unknown command '$cmd'" ;;
 esac

@@ -14,6 +14,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.net.URI;
+import java.util.List;
 
 /**
  * The running gateway: the public HTTP API in front of the vault nodes, on HTTPS (always; a certificate from
@@ -70,6 +71,8 @@ public final class Gateway implements AutoCloseable {
                 .maxTcpConnections(MAX_TCP_CONNECTIONS)
                 .connectionOptions(options -> options.tcpNoDelay(true))
                 .addFeature(ObserveFeature.builder()
+                                    .sockets(config.plainPort() >= 0 ? List.of(WebServer.DEFAULT_SOCKET_NAME, PLAIN_SOCKET)
+                                                                     : List.of(WebServer.DEFAULT_SOCKET_NAME))
                                     .addObserver(HealthObserver.builder()
                                                          .details(true)
                                                          .addCheck(() -> {
