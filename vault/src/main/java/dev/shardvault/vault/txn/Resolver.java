@@ -9,6 +9,7 @@ import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShardStore.InDoubt;
+import dev.shardvault.vault.store.TxnState;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,11 @@ public final class Resolver {
             if (txn.coordinator() == self) {
                 if (inFlight.contains(txn.txn())) {
                     return false;
+                }
+                // The coordinator decides before it stops tracking a txn, so what the store says now is final:
+                // the in-doubt list this txn came from may predate that decision.
+                if (!(store.status(txn.txn()) instanceof TxnState.IsPrepared)) {
+                    return true;
                 }
                 LOG.log(System.Logger.Level.INFO, "aborting {0}: coordinated here, undecided, no longer running", txn.txn());
                 store.abort(txn.txn());
