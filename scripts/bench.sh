@@ -38,7 +38,7 @@ done
 [ -z "$BASELINE" ] || [ "$BASELINE" = etcd ] || { echo "bench.sh: the only baseline is etcd" >&2; exit 2; }
 [ -z "$BASELINE" ] || [ -z "$VERSUS" ] || { echo "bench.sh: --baseline and --versus exclude each other" >&2; exit 2; }
 [ -z "$VERSUS" ] || [ -x "$VERSUS/scripts/cluster.sh" ] || { echo "bench.sh: $VERSUS has no scripts/cluster.sh" >&2; exit 2; }
-VERSUS_ENV=(CLUSTER_BASE_PORT=9200 CLUSTER_PEER_BASE_PORT=9300 GATEWAY_PORT=8180)
+VERSUS_ENV=(CLUSTER_BASE_PORT=9200 CLUSTER_PEER_BASE_PORT=9300 GATEWAY_PORT=8180 GATEWAY_TLS_PORT=8543)
 
 OUT="$ROOT/var/bench"
 mkdir -p "$OUT"
