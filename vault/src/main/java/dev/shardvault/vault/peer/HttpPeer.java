@@ -14,6 +14,7 @@ import dev.shardvault.vault.protocol.Messages.TombstoneRequest;
 import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.protocol.Timers;
 import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
@@ -29,27 +30,50 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * A remote vault node reached on its peer socket ({@link PeerApi}) with Helidon's HTTP/1.1 client over mutual
  * TLS: one pool of kept-alive connections per peer (HTTP/1.1 measured faster here than HTTP/2 streams on one
- * connection; docs/performance.md), each call a {@code POST} of its {@link WireCodec} body.
+ * connection; docs/performance.md), each exchange a {@code POST} of a {@link WireCodec} body.
+ *
+ * <p>The hot calls (prepare, decide, read) are coalesced: each joins a queue for this peer, and at most
+ * {@link #MAX_BATCHES_IN_FLIGHT} exchanges carry them at a time, each taking everything queued when it leaves
+ * ({@code POST /peer/v1/batch}). An idle link sends a call at once, alone; a busy one sends the calls of many
+ * transactions in one request and one TLS record each way, instead of an HTTP exchange each. No thread waits for
+ * a coalesced call unless its caller chooses to: the exchange completes the call's future.
  *
  * <p>A call fails with {@link PeerUnavailableException} when the node cannot be reached, breaks the connection,
- * answers anything but 200, or does not answer within the read timeout. Every peer call is idempotent, so a call
- * whose kept-alive connection broke (the peer closed it, or restarted) is sent once more on a new one. After a
- * failed connect, calls fail at once for a short pause instead of each trying again.
+ * answers anything but 200 (or a failed outcome inside a batch), or does not answer within the read timeout,
+ * counted from the call (a watchdog on the node's timer thread fails overdue calls, so no call arms a timer of its
+ * own). Every peer call is idempotent, so a call whose kept-alive connection broke (the peer closed it, or
+ * restarted) is sent once more on a new one. After a failed connect, calls fail at once for a short pause
+ * instead of each trying again.
  */
 public final class HttpPeer implements Peer, AutoCloseable {
 
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Kept-alive connections per peer: enough for every call a node has in flight to one peer at a time. */
     private static final int MAX_IDLE_CONNECTIONS = 256;
+    /** Exchanges carrying coalesced calls to one peer at once (docs/performance.md, "Coalescing"). */
+    static final int MAX_BATCHES_IN_FLIGHT = Integer.getInteger("vault.peer.batches-in-flight", 2);
+    /** A batch stops growing at this many body bytes; a larger single call goes alone. */
+    private static final int MAX_BATCH_BYTES = 1 << 20;
+    private static final ScheduledThreadPoolExecutor TIMERS = Timers.scheduler();
+    private static final long MIN_TICK_MILLIS = 5;
+    private static final long MAX_TICK_MILLIS = 100;
     private static final io.helidon.http.Header CONTENT_TYPE = HeaderValues.create(HeaderNames.CONTENT_TYPE, PeerRoutes.OCTET_STREAM);
 
     private final int self;
@@ -58,6 +82,11 @@ public final class HttpPeer implements Peer, AutoCloseable {
     private final Duration readTimeout;
     private final PeerLink link;
     private final Http1Client client;
+    private final ConcurrentLinkedQueue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
+    /** Every coalesced call not answered yet, for the watchdog. */
+    private final Set<Pending<?>> unanswered = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger senders = new AtomicInteger();
+    private final ScheduledFuture<?> watchdog;
     private volatile long connectFailedAt;
     private volatile PeerUnavailableException connectFailure;
 
@@ -78,6 +107,8 @@ public final class HttpPeer implements Peer, AutoCloseable {
                 .followRedirects(false)
                 .sendExpectContinue(false)
                 .build();
+        long tickMillis = Math.clamp(readTimeout.toMillis() / 10, MIN_TICK_MILLIS, MAX_TICK_MILLIS);
+        this.watchdog = TIMERS.scheduleWithFixedDelay(this::expireOverdue, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -87,22 +118,37 @@ public final class HttpPeer implements Peer, AutoCloseable {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
-        return call("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
+        return await(prepareAsync(request));
+    }
+
+    @Override
+    public CompletableFuture<PrepareResult> prepareAsync(PrepareRequest request) {
+        return coalesced("/prepare", WireCodec.prepareRequest(request), WireCodec::prepareResult);
     }
 
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
-        return call("/decide", WireCodec.decision(decision), WireCodec::decideReply);
+        return await(decideAsync(decision));
+    }
+
+    @Override
+    public CompletableFuture<DecideReply> decideAsync(Decision decision) {
+        return coalesced("/decide", WireCodec.decision(decision), WireCodec::decideReply);
+    }
+
+    @Override
+    public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
+        return await(readAsync(secret, selector));
+    }
+
+    @Override
+    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
+        return coalesced("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
     }
 
     @Override
     public TxnStatus txnStatus(TxnId txn) throws PeerUnavailableException {
         return call("/txn-status", WireCodec.txn(txn), WireCodec::txnStatus);
-    }
-
-    @Override
-    public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
-        return call("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
     }
 
     @Override
@@ -130,6 +176,168 @@ public final class HttpPeer implements Peer, AutoCloseable {
         return call("/tombstone", WireCodec.tombstoneRequest(request), WireCodec::bool);
     }
 
+    // ---- coalesced calls ----
+
+    /** A coalesced call waiting for its answer. */
+    private final class Pending<T> {
+        final String route;
+        final byte[] body;
+        final long deadlineNanos;
+        final Function<byte[], T> decoder;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+
+        Pending(String route, byte[] body, Function<byte[], T> decoder) {
+            this.route = route;
+            this.body = body;
+            this.decoder = decoder;
+            this.deadlineNanos = System.nanoTime() + readTimeout.toNanos();
+        }
+
+        void answer(byte[] reply) {
+            try {
+                future.complete(decoder.apply(reply));
+            } catch (MalformedException e) {
+                fail(new PeerUnavailableException("node " + id + " sent a malformed " + route + " reply: " + e.getMessage(), e));
+            }
+        }
+
+        void fail(PeerUnavailableException failure) {
+            future.completeExceptionally(failure);
+        }
+    }
+
+    private <T> CompletableFuture<T> coalesced(String route, byte[] body, Function<byte[], T> decoder) {
+        Pending<T> call = new Pending<>(route, body, decoder);
+        unanswered.add(call);
+        call.future.whenComplete((reply, failure) -> unanswered.remove(call));
+        if (link == PeerLink.DIRECT) {
+            enqueue(call);
+        } else {
+            // A test network may hold the request back by sleeping: the watchdog still fails it on time.
+            Thread.ofVirtual().name("peer-link").start(() -> {
+                try {
+                    link.beforeSend(self, id, route, body);
+                    enqueue(call);
+                } catch (PeerUnavailableException e) {
+                    call.fail(e);
+                }
+            });
+        }
+        return call.future;
+    }
+
+    private void enqueue(Pending<?> call) {
+        queue.add(call);
+        if (takeSenderSlot()) {
+            Thread.ofVirtual().name("peer-sender-" + id).start(this::sendQueued);
+        }
+    }
+
+    private boolean takeSenderSlot() {
+        for (int busy = senders.get(); busy < MAX_BATCHES_IN_FLIGHT; busy = senders.get()) {
+            if (senders.compareAndSet(busy, busy + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sends what is queued, batch after batch, until the queue is empty; then gives its slot back. */
+    private void sendQueued() {
+        while (true) {
+            List<Pending<?>> batch = drain();
+            if (batch.isEmpty()) {
+                senders.decrementAndGet();
+                // A call queued after the drain but while every slot was taken: take a slot back for it.
+                if (queue.isEmpty() || !takeSenderSlot()) {
+                    return;
+                }
+                continue;
+            }
+            send(batch);
+        }
+    }
+
+    private List<Pending<?>> drain() {
+        List<Pending<?>> batch = new ArrayList<>();
+        long bytes = 0;
+        long now = System.nanoTime();
+        for (Pending<?> call = queue.peek(); call != null && batch.size() < WireCodec.MAX_BATCH_CALLS; call = queue.peek()) {
+            if (!batch.isEmpty() && bytes + call.body.length > MAX_BATCH_BYTES) {
+                break;
+            }
+            queue.poll();
+            if (call.future.isDone()) {
+                continue; // failed by the watchdog while it waited
+            }
+            if (now - call.deadlineNanos >= 0) {
+                call.fail(overdue(call.route));
+                continue;
+            }
+            batch.add(call);
+            bytes += call.body.length;
+        }
+        return batch;
+    }
+
+    private void send(List<Pending<?>> batch) {
+        long deadline = Long.MAX_VALUE;
+        List<WireCodec.Batched> calls = new ArrayList<>(batch.size());
+        for (Pending<?> call : batch) {
+            deadline = Math.min(deadline, call.deadlineNanos); // all within moments of each other
+            calls.add(new WireCodec.Batched(PeerRoutes.code(call.route), call.body));
+        }
+        List<WireCodec.Batched> answers;
+        try {
+            answers = send(PeerRoutes.BATCH, WireCodec.batch(calls), WireCodec::batch, deadline);
+            if (answers.size() != batch.size()) {
+                throw new PeerUnavailableException("node " + id + " answered " + answers.size() + " of " + batch.size()
+                                                   + " batched calls", null);
+            }
+        } catch (PeerUnavailableException e) {
+            batch.forEach(call -> call.fail(e));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending<?> call = batch.get(i);
+            WireCodec.Batched answer = answers.get(i);
+            if (answer.code() == PeerRoutes.OK) {
+                call.answer(answer.body());
+            } else {
+                call.fail(new PeerUnavailableException("node " + id + " answered " + call.route + " with "
+                                                       + PeerRoutes.describe(answer.code()) + ": "
+                                                       + new String(answer.body(), StandardCharsets.UTF_8), null));
+            }
+        }
+    }
+
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        for (Pending<?> call : unanswered) {
+            if (now - call.deadlineNanos >= 0) {
+                call.fail(overdue(call.route));
+            }
+        }
+    }
+
+    private PeerUnavailableException overdue(String route) {
+        return new PeerUnavailableException("node " + id + " did not answer " + route + " within " + readTimeout.toMillis() + " ms", null);
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws PeerUnavailableException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PeerUnavailableException("interrupted waiting for a peer", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PeerUnavailableException unavailable ? unavailable
+                    : new PeerUnavailableException("peer call failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    // ---- single calls ----
+
     private <T> T call(String route, byte[] body, Function<byte[], T> decoder) throws PeerUnavailableException {
         long deadlineNanos = System.nanoTime() + readTimeout.toNanos();
         if (link == PeerLink.DIRECT) {
@@ -144,7 +352,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
             return sent.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             sent.cancel(false);
-            throw new PeerUnavailableException("node " + id + " did not answer " + route + " within " + readTimeout.toMillis() + " ms", e);
+            throw overdue(route);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PeerUnavailableException("interrupted waiting for node " + id, e);
@@ -186,7 +394,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (leftNanos <= 0) {
-            throw new PeerUnavailableException("node " + id + " did not answer " + route + " within " + readTimeout.toMillis() + " ms", null);
+            throw overdue(route);
         }
         try (HttpClientResponse response = client.post(PeerRoutes.BASE + route)
                 .readTimeout(Duration.ofNanos(leftNanos))
@@ -225,7 +433,10 @@ public final class HttpPeer implements Peer, AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.cancel(false);
         client.closeResource();
+        PeerUnavailableException closed = new PeerUnavailableException("the link to node " + id + " is closed", null);
+        unanswered.forEach(call -> call.fail(closed));
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.tls.Identity;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -16,10 +17,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The peer socket's routes: {@code POST /peer/v1/<route>} with a binary body, answered by this node's
@@ -30,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Answers: 200 with the reply body; 400 (text reason) for a body that does not decode; 411 without a
  * length; 413 over the limit; 503 when this node cannot act (its log failed) or the caller is over its budget;
- * 500 when this node failed unexpectedly (the reason stays in its log).
+ * 500 when this node failed unexpectedly (the reason stays in its log). {@code POST /peer/v1/batch} carries
+ * several calls ({@link WireCodec#batch(List)}) and answers 200 with one outcome per call, the same four.
  */
 public final class PeerApi implements HttpService {
 
@@ -40,6 +47,8 @@ public final class PeerApi implements HttpService {
     private static final System.Logger LOG = System.getLogger(PeerApi.class.getName());
     /** How long a request waits for its peer's budget before it is refused with 503. */
     private static final long BUDGET_WAIT_MILLIS = 1_000;
+    private static final Header OCTET_STREAM = HeaderValues.create(HeaderNames.CONTENT_TYPE, PeerRoutes.OCTET_STREAM);
+    private static final Header TEXT_PLAIN = HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
 
     private interface Handler {
         byte[] handle(byte[] body) throws PeerUnavailableException;
@@ -64,8 +73,13 @@ public final class PeerApi implements HttpService {
     public void routing(HttpRules rules) {
         for (String route : PeerRoutes.ROUTES) {
             Handler handler = handlers.get(route);
-            rules.post(route, (req, res) -> answer(route, handler, req, res));
+            rules.post(route, (req, res) -> answer(route, req, res, body -> single(route, handler, body, res)));
         }
+        rules.post(PeerRoutes.BATCH, (req, res) -> answer(PeerRoutes.BATCH, req, res, body -> batch(body, res)));
+    }
+
+    /** What one call came to: an outcome code of {@link PeerRoutes} and the reply or a UTF-8 reason. */
+    private record Answer(int outcome, byte[] body) {
     }
 
     private static Map<String, Handler> handlers(Peer local) {
@@ -90,7 +104,8 @@ public final class PeerApi implements HttpService {
                 "/tombstone", body -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body))));
     }
 
-    private void answer(String route, Handler handler, ServerRequest req, ServerResponse res) {
+    /** Checks the declared length and the caller's budget, reads the body within it and hands it on. */
+    private void answer(String route, ServerRequest req, ServerResponse res, Consumer<byte[]> respond) {
         long length = req.headers().contentLength().orElse(-1);
         if (length < 0) {
             reason(res, Status.LENGTH_REQUIRED_411, route + " needs a Content-Length");
@@ -114,21 +129,84 @@ public final class PeerApi implements HttpService {
             return;
         }
         try {
-            byte[] body = read(req, (int) length);
-            byte[] reply = handler.handle(body);
-            res.status(Status.OK_200).header(HeaderValues.create(HeaderNames.CONTENT_TYPE, PeerRoutes.OCTET_STREAM)).send(reply);
-        } catch (MalformedException | IllegalArgumentException e) {
-            reason(res, Status.BAD_REQUEST_400, "malformed " + route + ": " + e.getMessage());
-        } catch (PeerUnavailableException e) {
-            reason(res, Status.SERVICE_UNAVAILABLE_503, e.getMessage());
-        } catch (UncheckedIOException e) {
-            throw e; // the caller's connection broke while its body was read: nothing to answer
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "peer request " + route + " from " + caller + " failed", e);
-            reason(res, Status.INTERNAL_SERVER_ERROR_500, "internal error");
+            byte[] body;
+            try {
+                body = read(req, (int) length);
+            } catch (MalformedException e) {
+                reason(res, Status.BAD_REQUEST_400, "malformed " + route + ": " + e.getMessage());
+                return;
+            }
+            respond.accept(body);
         } finally {
             budget.release(permits);
         }
+    }
+
+    private void single(String route, Handler handler, byte[] body, ServerResponse res) {
+        Answer answer = handle(route, handler, body);
+        switch (answer.outcome()) {
+            case PeerRoutes.OK -> res.status(Status.OK_200).header(OCTET_STREAM).send(answer.body());
+            case PeerRoutes.MALFORMED -> reason(res, Status.BAD_REQUEST_400, answer.body());
+            case PeerRoutes.UNAVAILABLE -> reason(res, Status.SERVICE_UNAVAILABLE_503, answer.body());
+            default -> reason(res, Status.INTERNAL_SERVER_ERROR_500, answer.body());
+        }
+    }
+
+    /**
+     * Every call of the batch at once, each on a virtual thread of its own (as separate requests would be: a
+     * prepare waiting for its fsync holds back nothing, and the prepares of one batch share one group commit),
+     * answered together when the last is done.
+     */
+    private void batch(byte[] body, ServerResponse res) {
+        List<WireCodec.Batched> calls;
+        try {
+            calls = WireCodec.batch(body);
+        } catch (MalformedException e) {
+            reason(res, Status.BAD_REQUEST_400, "malformed " + PeerRoutes.BATCH + ": " + e.getMessage());
+            return;
+        } finally {
+            Arrays.fill(body, (byte) 0); // prepares carry shares; each call has its own copy now
+        }
+        List<CompletableFuture<Answer>> answers = new ArrayList<>(calls.size());
+        for (int i = 1; i < calls.size(); i++) {
+            WireCodec.Batched call = calls.get(i);
+            CompletableFuture<Answer> answer = new CompletableFuture<>();
+            Thread.ofVirtual().name("peer-batch-call").start(() -> answer.complete(handle(call)));
+            answers.add(answer);
+        }
+        List<WireCodec.Batched> replies = new ArrayList<>(calls.size());
+        Answer first = handle(calls.getFirst());
+        replies.add(new WireCodec.Batched(first.outcome(), first.body()));
+        for (CompletableFuture<Answer> answer : answers) {
+            Answer done = answer.join();
+            replies.add(new WireCodec.Batched(done.outcome(), done.body()));
+        }
+        res.status(Status.OK_200).header(OCTET_STREAM).send(WireCodec.batch(replies));
+    }
+
+    private Answer handle(WireCodec.Batched call) {
+        if (call.code() >= PeerRoutes.ROUTES.size()) {
+            return reason(PeerRoutes.MALFORMED, "no peer route has code " + call.code());
+        }
+        String route = PeerRoutes.ROUTES.get(call.code());
+        return handle(route, handlers.get(route), call.body());
+    }
+
+    private Answer handle(String route, Handler handler, byte[] body) {
+        try {
+            return new Answer(PeerRoutes.OK, handler.handle(body));
+        } catch (MalformedException | IllegalArgumentException e) {
+            return reason(PeerRoutes.MALFORMED, "malformed " + route + ": " + e.getMessage());
+        } catch (PeerUnavailableException e) {
+            return reason(PeerRoutes.UNAVAILABLE, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "peer request " + route + " failed", e);
+            return reason(PeerRoutes.FAILED, "internal error");
+        }
+    }
+
+    private static Answer reason(int outcome, String reason) {
+        return new Answer(outcome, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Exactly the declared length; a body that ends early is malformed. */
@@ -140,13 +218,16 @@ public final class PeerApi implements HttpService {
                 throw new MalformedException("body ended after " + read + " of " + length + " bytes");
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(e); // the caller's connection broke while its body was read: nothing to answer
         }
         return body;
     }
 
     private static void reason(ServerResponse res, Status status, String reason) {
-        res.status(status).header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8"))
-                .send(String.valueOf(reason).getBytes(StandardCharsets.UTF_8));
+        reason(res, status, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void reason(ServerResponse res, Status status, byte[] reason) {
+        res.status(status).header(TEXT_PLAIN).send(reason);
     }
 }

@@ -408,6 +408,47 @@ public final class WireCodec {
         return read(body, BinaryReader::bool);
     }
 
+    // ---- batch: several calls to one peer in one exchange ----
+
+    /** Calls one batch may carry; a sender splits anything beyond it into further batches. */
+    public static final int MAX_BATCH_CALLS = 1_024;
+
+    /**
+     * One call inside a batch: on the way out {@code code} is the route's code and {@code body} its request; on
+     * the way back {@code code} is how the call went and {@code body} its reply (or a UTF-8 reason).
+     */
+    public record Batched(int code, byte[] body) {
+    }
+
+    public static byte[] batch(List<Batched> calls) {
+        int bytes = 8;
+        for (Batched call : calls) {
+            bytes += 5 + call.body().length;
+        }
+        BinaryWriter out = new BinaryWriter(bytes);
+        out.u8(VERSION).i32(calls.size());
+        for (Batched call : calls) {
+            out.u8(call.code()).bytes(call.body());
+        }
+        byte[] encoded = out.toByteArray();
+        out.wipe(); // prepares carry shares
+        return encoded;
+    }
+
+    public static List<Batched> batch(byte[] body) {
+        return read(body, in -> {
+            int count = in.count(MAX_BATCH_CALLS, 5);
+            if (count == 0) {
+                throw new MalformedException("a batch holds at least one call");
+            }
+            List<Batched> calls = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                calls.add(new Batched(in.u8(), in.bytes(body.length)));
+            }
+            return calls;
+        });
+    }
+
     // ---- shared pieces ----
 
     private static void writeCommitted(BinaryWriter out, Journal.Committed committed) {
