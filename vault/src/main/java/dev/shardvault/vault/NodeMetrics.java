@@ -1,6 +1,9 @@
 package dev.shardvault.vault;
 
 import dev.shardvault.log.LogStats;
+import dev.shardvault.vault.peer.HttpPeer;
+import dev.shardvault.vault.protocol.Peer;
+import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
 import dev.shardvault.vault.store.ShardStore;
 import io.helidon.metrics.api.Counter;
@@ -14,8 +17,8 @@ import java.util.List;
 
 /**
  * A node's Prometheus meters at {@code /observe/metrics}, tagged with the node id: log appends and fsync
- * batches (group-commit size and time in fsync), in-doubt transactions, read repairs, and write outcomes by
- * two-phase-commit phase.
+ * batches (group-commit size and time in fsync), in-doubt transactions, read repairs, peer calls coalesced into
+ * batches, and write outcomes by two-phase-commit phase.
  */
 final class NodeMetrics implements AutoCloseable {
 
@@ -24,7 +27,7 @@ final class NodeMetrics implements AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<String, Counter> writes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Tag node;
 
-    NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader) {
+    NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader, Peers peers) {
         this.node = Tag.create("node", Integer.toString(nodeId));
         counter("shardvault.vault.log.records", store, s -> s.logStats().records());
         counter("shardvault.vault.log.fsync.batches", store, s -> s.logStats().batches());
@@ -39,6 +42,19 @@ final class NodeMetrics implements AutoCloseable {
         counter("shardvault.vault.repairs.sent", reader, r -> r.repairCounts().repairsSent());
         counter("shardvault.vault.repairs.stored", reader, r -> r.repairCounts().repairsStored());
         counter("shardvault.vault.tombstones.sent", reader, r -> r.repairCounts().tombstonesSent());
+        // Coalescing (calls / batches is the mean batch size), summed over the links to every peer.
+        counter("shardvault.vault.peer.batches", peers, p -> sum(p, HttpPeer::batchesSent));
+        counter("shardvault.vault.peer.batched.calls", peers, p -> sum(p, HttpPeer::callsBatched));
+    }
+
+    private static long sum(Peers peers, java.util.function.ToLongFunction<HttpPeer> value) {
+        long total = 0;
+        for (Peer peer : peers.others()) {
+            if (peer instanceof HttpPeer remote) {
+                total += value.applyAsLong(remote);
+            }
+        }
+        return total;
     }
 
     /** Counts one write this node coordinated, by outcome: committed, voting (failed), writing (unconfirmed), rejected. */

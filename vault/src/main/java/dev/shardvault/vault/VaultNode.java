@@ -113,7 +113,7 @@ public final class VaultNode implements AutoCloseable {
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             this.reader = reader;
             this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, reader);
-            this.metrics = new NodeMetrics(self, store, reader);
+            this.metrics = new NodeMetrics(self, store, reader, peers);
             Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
                     new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
                                              timeouts.writeBudgetMillis()),

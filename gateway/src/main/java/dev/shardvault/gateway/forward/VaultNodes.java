@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,11 +51,15 @@ public final class VaultNodes implements AutoCloseable {
     public record NodeStatus(int id, URI uri, boolean up, long latencyMillis) {
     }
 
+    /** A probe connection stays pooled this many probe intervals (see the constructor). */
+    private static final int PROBE_IDLE_INTERVALS = 10;
     private static final io.helidon.http.Header JSON_BODY = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
 
     private final List<GatewayConfig.VaultNodeAddress> addresses;
     private final List<Http1Client> clients = new ArrayList<>();
     private final List<Http1Client> probes = new ArrayList<>();
+    /** A probe still running from an earlier round, by node index: no second one is started beside it. */
+    private final Thread[] probing;
     private final NodeStatus[] status;
     private final AtomicInteger next = new AtomicInteger();
     private final long probeIntervalMillis;
@@ -66,11 +71,15 @@ public final class VaultNodes implements AutoCloseable {
         this.addresses = config.nodes();
         this.probeIntervalMillis = config.probeIntervalMillis();
         this.status = new NodeStatus[addresses.size()];
+        this.probing = new Thread[addresses.size()];
         Duration connect = Duration.ofMillis(config.connectTimeoutMillis());
         for (int i = 0; i < addresses.size(); i++) {
             GatewayConfig.VaultNodeAddress address = addresses.get(i);
             clients.add(client(address.uri(), tls, connect, Duration.ofMillis(config.requestTimeoutMillis()), MAX_IDLE_CONNECTIONS));
-            probes.add(client(address.uri(), tls, connect, Duration.ofMillis(Math.max(500, config.probeIntervalMillis())), 1));
+            // Helidon's client closes a pooled connection once it has been idle for the read timeout of its last
+            // request, so a probe timeout shorter than the interval would mean a TLS handshake per probe: the
+            // probe's own connection gets a long read timeout and probeAll bounds the wait instead.
+            probes.add(client(address.uri(), tls, connect, Duration.ofMillis(PROBE_IDLE_INTERVALS * config.probeIntervalMillis()), 1));
             status[i] = new NodeStatus(address.id(), address.uri(), false, -1);
         }
         probeAll();
@@ -206,15 +215,21 @@ public final class VaultNodes implements AutoCloseable {
         }
     }
 
+    /** Probes every node at once; a node that has not answered within the probe timeout is down for now. */
     private void probeAll() {
-        List<Thread> threads = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(500, probeIntervalMillis));
         for (int i = 0; i < addresses.size(); i++) {
-            int index = i;
-            threads.add(Thread.ofVirtual().start(() -> probe(index)));
+            if (probing[i] == null || !probing[i].isAlive()) {
+                int index = i;
+                probing[i] = Thread.ofVirtual().name("vault-node-probe").start(() -> probe(index));
+            }
         }
-        for (Thread thread : threads) {
+        for (int i = 0; i < addresses.size(); i++) {
             try {
-                thread.join();
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !probing[i].join(Duration.ofNanos(left))) {
+                    markDown(i); // still waiting: its answer, when it comes, is the next status
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

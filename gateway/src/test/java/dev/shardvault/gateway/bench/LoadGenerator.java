@@ -61,6 +61,8 @@ public final class LoadGenerator {
      * per request, so more of the machine is left to whichever system is measured.
      */
     private final List<Http1Client> targets;
+    /** The first target, to say which system an error came from. */
+    private final String base;
     private final String token;
     private final double seconds;
     private final List<Long> pids;
@@ -68,6 +70,7 @@ public final class LoadGenerator {
     private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36).toUpperCase(Locale.ROOT);
 
     private LoadGenerator(String prefix, List<URI> targets, String token, double seconds, List<Long> pids) {
+        this.base = targets.getFirst().toString();
         this.prefix = prefix;
         this.targets = targets.stream().map(uri -> Http1Client.builder().baseUri(uri).connectTimeout(Duration.ofSeconds(2))
                 .readTimeout(Duration.ofSeconds(30)).shareConnectionCache(false).connectionCacheSize(256)
@@ -212,10 +215,12 @@ public final class LoadGenerator {
         private final List<long[]> latencies = new ArrayList<>();
         private long nanos;
         private long cpuTicks;
+        private long errors;
     }
 
     /** Runs {@code operation} on {@code clients} clients for {@code duration} seconds; adds the figures to {@code into}. */
     private void measure(int clients, double duration, Operation operation, Window into) throws Exception {
+        AtomicLong errors = new AtomicLong();
         long cpuBefore = cpuTicks();
         long started = System.nanoTime();
         long stopAt = started + (long) (duration * 1e9);
@@ -228,7 +233,15 @@ public final class LoadGenerator {
                     int count = 0;
                     while (System.nanoTime() < stopAt) {
                         long t0 = System.nanoTime();
-                        operation.run(counter.getAndIncrement());
+                        try {
+                            operation.run(counter.getAndIncrement());
+                        } catch (IOException | IllegalStateException e) {
+                            // Counted and shown, not fatal: an overloaded cluster may shed a request (503).
+                            if (errors.getAndIncrement() == 0 || into != null) {
+                                System.err.println("bench: " + base + ": " + e.getMessage());
+                            }
+                            continue;
+                        }
                         if (count == latencies.length) {
                             latencies = Arrays.copyOf(latencies, count * 2);
                         }
@@ -246,6 +259,9 @@ public final class LoadGenerator {
             if (into != null) {
                 into.nanos += System.nanoTime() - started;
                 into.cpuTicks += cpuTicks() - cpuBefore;
+                into.errors += errors.get();
+            } else if (errors.get() > 0) {
+                System.err.println("bench: " + base + ": " + errors.get() + " failed operations while warming up");
             }
         }
     }
@@ -255,6 +271,7 @@ public final class LoadGenerator {
         print(name + ".ops_per_s", merged.length / (window.nanos / 1e9), "ops/s");
         print(name + ".p50", percentile(merged, 0.50) / 1e6, "ms");
         print(name + ".p99", percentile(merged, 0.99) / 1e6, "ms");
+        print(name + ".errors", window.errors, "ops");
         if (!pids.isEmpty() && merged.length > 0) {
             print(name + ".cpu_per_op", window.cpuTicks / 100.0 / merged.length * 1e3, "cpu_ms/op");
         }

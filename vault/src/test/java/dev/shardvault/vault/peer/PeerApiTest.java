@@ -25,6 +25,7 @@ import dev.shardvault.vault.protocol.Messages.DecideReply;
 import dev.shardvault.vault.protocol.Messages.Decision;
 import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.vault.store.Journal;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
@@ -41,6 +42,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +81,7 @@ class PeerApiTest {
                         List.of(new Outcome.Applied(id, 1, 1, 1_000 + i)))));
                 assertEquals(new DecideReply.Done(true), done);
             }
+            long batchesBefore = peer.batchesSent();
             List<CompletableFuture<ShareState>> reads = new ArrayList<>();
             for (SecretId id : ids) {
                 reads.add(peer.readAsync(id, Selector.LATEST));
@@ -88,6 +91,8 @@ class PeerApiTest {
                 assertArrayEquals(("share-" + i).getBytes(StandardCharsets.UTF_8), state.share(), "answer " + i);
                 assertEquals(1_000 + i, state.validFromMillis());
             }
+            long batches = peer.batchesSent() - batchesBefore;
+            assertTrue(batches < count / 4, count + " concurrent reads took " + batches + " exchanges: they were not coalesced");
         }
     }
 
@@ -106,6 +111,40 @@ class PeerApiTest {
             try (HttpPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
                 assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
+        }
+    }
+
+    @Test
+    void aBatchAnswersEachCallWithItsOwnOutcomeAndAnUndecodableBatchIs400() throws Exception {
+        try (VaultNode node = startNode(0)) {
+            Http1Client raw = Http1Client.builder().baseUri(node.peerUri()).tls(TestTls.client(Identity.node(2))).build();
+            SecretId absent = new SecretId("default", "ABSENT");
+            byte[] batch = WireCodec.batch(List.of(
+                    new WireCodec.Batched(PeerRoutes.code("/read"), WireCodec.readRequest(absent, Selector.LATEST)),
+                    new WireCodec.Batched(PeerRoutes.code("/decide"), new byte[] {1, 9, 9}),
+                    new WireCodec.Batched(77, new byte[] {1}),
+                    new WireCodec.Batched(PeerRoutes.code("/list"), WireCodec.listRequest("default", null, 10))));
+            try (HttpClientResponse response = raw.post(PeerApi.PATH + PeerRoutes.BATCH).submit(batch)) {
+                assertEquals(200, response.status().code());
+                List<WireCodec.Batched> answers = WireCodec.batch(response.as(byte[].class));
+                assertEquals(4, answers.size());
+                assertEquals(PeerRoutes.OK, answers.get(0).code());
+                ShareState state = WireCodec.shareState(answers.get(0).body());
+                assertEquals(0, state.version());
+                assertNull(state.share());
+                assertEquals(PeerRoutes.MALFORMED, answers.get(1).code());
+                assertTrue(new String(answers.get(1).body(), StandardCharsets.UTF_8).contains("malformed /decide"));
+                assertEquals(PeerRoutes.MALFORMED, answers.get(2).code());
+                assertEquals(PeerRoutes.OK, answers.get(3).code());
+                assertEquals(List.of(), WireCodec.listReply(answers.get(3).body()).entries());
+            }
+            for (byte[] garbage : List.of(new byte[] {1, 0, 0, 0, 0}, new byte[] {1, 1, 0, 0, 0, 3, 9, 0, 0, 0}, new byte[] {2})) {
+                try (HttpClientResponse response = raw.post(PeerApi.PATH + PeerRoutes.BATCH).submit(garbage)) {
+                    assertEquals(400, response.status().code());
+                    assertTrue(response.as(String.class).contains("malformed /batch"));
+                }
+            }
+            assertEquals(0, node.store().inDoubt().size());
         }
     }
 
@@ -182,6 +221,15 @@ class PeerApiTest {
             long tookMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
             assertTrue(tookMillis >= 200 && tookMillis < 1_500, "failed after " + tookMillis + " ms");
+
+            // A coalesced call is failed by the watchdog, with nobody waiting on a timer of its own.
+            long asyncStart = System.nanoTime();
+            CompletableFuture<ShareState> read = peer.readAsync(new SecretId("default", "X"), Selector.LATEST);
+            ExecutionException failed = assertThrows(ExecutionException.class, read::get);
+            long asyncMillis = Duration.ofNanos(System.nanoTime() - asyncStart).toMillis();
+            assertInstanceOf(PeerUnavailableException.class, failed.getCause());
+            assertTrue(failed.getCause().getMessage().contains("did not answer /read"), failed.getCause().getMessage());
+            assertTrue(asyncMillis >= 200 && asyncMillis < 1_500, "failed after " + asyncMillis + " ms");
         }
     }
 
