@@ -1,0 +1,87 @@
+package dev.shardvault.gateway.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardvault.gateway.GatewayConfig;
+import dev.shardvault.gateway.auth.Tokens;
+import dev.shardvault.tls.ClusterTls;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.TestTls;
+import io.helidon.common.tls.TlsClientAuth;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's health probes against a real mTLS Helidon server and a node that accepts connections but never
+ * completes a handshake: probes reuse one connection across rounds (no TLS handshake per probe), and a silent
+ * node is down after the probe timeout, not after the probe connection's much longer read timeout.
+ */
+class VaultNodesProbeTest {
+
+    private static final long PROBE_INTERVAL_MILLIS = 1_000;
+
+    @Test
+    void probesKeepTheirConnectionAndASilentNodeIsDownAtTheProbeTimeout() throws Exception {
+        Set<Integer> probePorts = ConcurrentHashMap.newKeySet();
+        AtomicInteger probes = new AtomicInteger();
+        WebServer node = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
+                .routing(routing -> routing.get("/observe/health", (req, res) -> {
+                    probePorts.add(req.remotePeer().port());
+                    probes.incrementAndGet();
+                    res.send("{\"status\":\"UP\"}");
+                }))
+                .build().start();
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        Socket accepted = silent.accept(); // held open, never answered
+                        Thread.ofVirtual().start(() -> {
+                            try (accepted) {
+                                accepted.getInputStream().readAllBytes();
+                            } catch (IOException ignored) {
+                                // the test ended
+                            }
+                        });
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 2, 2, 2, 2, 1,
+                    List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + node.port())),
+                            new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + silent.getLocalPort()))),
+                    Tokens.of(List.of(), List.of()), 300, 15_000, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
+            long started = System.nanoTime();
+            try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
+                long tookMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+                assertTrue(tookMillis < 5_000, "the first probe round took " + tookMillis + " ms: it waited for the silent node");
+                assertTrue(nodes.status().get(0).up());
+                assertFalse(nodes.status().get(1).up());
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (probes.get() < 5 && System.nanoTime() < deadline) {
+                    Thread.sleep(Duration.ofMillis(20)); // polling a counter; the probes run on their own schedule
+                }
+                assertTrue(probes.get() >= 5, "only " + probes.get() + " probes arrived");
+                assertEquals(1, probePorts.size(), "probes came on " + probePorts.size() + " connections: " + probePorts);
+                assertTrue(nodes.status().get(0).up());
+                assertFalse(nodes.status().get(1).up(), "the silent node never answered");
+            }
+        } finally {
+            node.stop();
+        }
+    }
+}
