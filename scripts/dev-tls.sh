@@ -8,9 +8,12 @@
 #   ca.pem                 the CA certificate, PEM (public; what every process trusts)
 #   ca.p12, ca.pass        the CA's key (PKCS#12) and its password: only this script needs them
 #   <id>.p12, <id>.pass    per identity (gateway, node-1 ... node-N): its key and chain (leaf + CA), and password
+#   <id>.san               the names its certificate was issued with; a certificate issued with other names (an
+#                          older version of this script, another DEV_TLS_EXTRA_SAN) is issued again
 # Every file but ca.pem is 0600, created that way (umask 077). An identity's certificate carries the URI SAN
-# spiffe://shardvault/gateway or spiffe://shardvault/node/<i>, plus IP 127.0.0.1 and DNS localhost (and
-# DEV_TLS_EXTRA_SAN, e.g. "ip:10.0.0.5", when set). Passwords reach keytool through files, never arguments.
+# spiffe://shardvault/gateway or spiffe://shardvault/node/<i>, the DNS name that only it carries
+# (gateway.shardvault.internal, node-<i>.shardvault.internal: what the cluster's own clients verify), plus IP
+# 127.0.0.1 and DNS localhost (and DEV_TLS_EXTRA_SAN, e.g. "ip:10.0.0.5", when set). Passwords reach keytool through files, never arguments.
 # Keys are EC P-256; certificates last DEV_TLS_DAYS (default 365) days, the CA 3650.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,12 +48,16 @@ if [ ! -s "$DIR/ca.p12" ]; then
   echo "created a development CA in $DIR"
 fi
 
+san_of() { # san_of STEM URI: the subject alternative names of STEM's certificate
+  echo "uri:$2,dns:$1.shardvault.internal,ip:127.0.0.1,dns:localhost${DEV_TLS_EXTRA_SAN:+,$DEV_TLS_EXTRA_SAN}"
+}
+
 issue() { # issue STEM URI: a key and a certificate from the CA, into STEM.p12, replacing any older one atomically
   local stem=$1 uri=$2 work="$DIR/.work-$1" san
   rm -rf "$work"; mkdir "$work"
   cp "$DIR/ca.p12" "$work/signer.p12"
   [ -s "$DIR/$stem.pass" ] || random_password > "$DIR/$stem.pass"
-  san="uri:$uri,ip:127.0.0.1,dns:localhost${DEV_TLS_EXTRA_SAN:+,$DEV_TLS_EXTRA_SAN}"
+  san=$(san_of "$stem" "$uri")
   keytool -genkeypair -keystore "$work/signer.p12" -storepass:file "$DIR/ca.pass" -alias "$stem" \
      -keyalg EC -groupname secp256r1 -dname "CN=$stem" -validity "$DAYS" -signer ca -signerkeypass:file "$DIR/ca.pass" \
      -ext "san=$san" -ext ku:c=digitalSignature -ext eku=serverAuth,clientAuth >/dev/null 2>"$work/err" \
@@ -59,6 +66,7 @@ issue() { # issue STEM URI: a key and a certificate from the CA, into STEM.p12, 
      >/dev/null 2>>"$work/err" \
   || { echo "dev-tls.sh: issuing $stem failed:" >&2; cat "$work/err" >&2; return 1; }
   mv "$work/$stem.p12" "$DIR/$stem.p12"
+  echo "$san" > "$DIR/$stem.san" # what it was issued with: a certificate with other names is issued again
   rm -rf "$work"
 }
 
@@ -66,8 +74,8 @@ pids=()
 stems=(gateway)
 for i in $(seq 1 "$N"); do stems+=("node-$i"); done
 for stem in "${stems[@]}"; do
-  if [ -n "$ROTATE" ] || [ ! -s "$DIR/$stem.p12" ]; then
-    if [ "$stem" = gateway ]; then uri=spiffe://shardvault/gateway; else uri="spiffe://shardvault/node/${stem#node-}"; fi
+  if [ "$stem" = gateway ]; then uri=spiffe://shardvault/gateway; else uri="spiffe://shardvault/node/${stem#node-}"; fi
+  if [ -n "$ROTATE" ] || [ ! -s "$DIR/$stem.p12" ] || [ "$(cat "$DIR/$stem.san" 2>/dev/null)" != "$(san_of "$stem" "$uri")" ]; then
     issue "$stem" "$uri" & pids+=($!)
   fi
 done

@@ -35,6 +35,17 @@ public record Identity(String uri) {
         return new Identity(TRUST_DOMAIN + "node/" + id);
     }
 
+    /** The DNS names of cluster identities end in this: {@link #hostName()}. */
+    public static final String HOST_SUFFIX = ".shardvault.internal";
+
+    /**
+     * The DNS SAN that only this identity's certificate carries, {@code node-3.shardvault.internal}: what a
+     * client that expects this identity verifies the server's certificate against ({@link ServerIdentity}).
+     */
+    public String hostName() {
+        return fileStem() + HOST_SUFFIX;
+    }
+
     /** The file stem of this identity's key material under a TLS directory: {@code gateway}, {@code node-3}. */
     public String fileStem() {
         return uri.substring(TRUST_DOMAIN.length()).replace('/', '-');

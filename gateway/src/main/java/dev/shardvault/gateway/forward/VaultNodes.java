@@ -6,6 +6,8 @@ import dev.shardvault.gateway.GatewayConfig;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import dev.shardvault.tls.HandshakeTimeout;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.ServerIdentity;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -75,11 +77,11 @@ public final class VaultNodes implements AutoCloseable {
         Duration connect = Duration.ofMillis(config.connectTimeoutMillis());
         for (int i = 0; i < addresses.size(); i++) {
             GatewayConfig.VaultNodeAddress address = addresses.get(i);
-            clients.add(client(address.uri(), tls, connect, Duration.ofMillis(config.requestTimeoutMillis()), MAX_IDLE_CONNECTIONS));
+            clients.add(client(address.id(), address.uri(), tls, connect, Duration.ofMillis(config.requestTimeoutMillis()), MAX_IDLE_CONNECTIONS));
             // Helidon's client closes a pooled connection once it has been idle for the read timeout of its last
             // request, so a probe timeout shorter than the interval would mean a TLS handshake per probe: the
             // probe's own connection gets a long read timeout and probeAll bounds the wait instead.
-            probes.add(client(address.uri(), tls, connect, Duration.ofMillis(PROBE_IDLE_INTERVALS * config.probeIntervalMillis()), 1));
+            probes.add(client(address.id(), address.uri(), tls, connect, Duration.ofMillis(PROBE_IDLE_INTERVALS * config.probeIntervalMillis()), 1));
             status[i] = new NodeStatus(address.id(), address.uri(), false, -1);
         }
         probeAll();
@@ -128,9 +130,11 @@ public final class VaultNodes implements AutoCloseable {
                                               "no vault node answered: " + failures).with("votes", 0));
     }
 
-    private static Http1Client client(URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
+    private static Http1Client client(int node, URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
+        ServerIdentity server = new ServerIdentity(Identity.node(node), uri);
         return Http1Client.builder()
-                .baseUri(uri)
+                .baseUri(server.uri())
+                .dnsResolver(server) // only that node's certificate passes the handshake
                 .tls(tls)
                 .connectTimeout(connect)
                 .readTimeout(read)

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway's health probes against a real mTLS Helidon server and a node that accepts connections but never
  * completes a handshake: probes reuse one connection across rounds (no TLS handshake per probe), and a silent
- * node is down after the probe timeout, not after the probe connection's much longer read timeout.
+ * node is down after the probe timeout, not after the probe connection's much longer read timeout; a node whose
+ * address answers with another node's certificate is never up.
  */
 class VaultNodesProbeTest {
 
@@ -60,9 +61,11 @@ class VaultNodesProbeTest {
                     }
                 }
             });
-            GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 2, 2, 2, 2, 1,
+            // Node 3 is configured at node 1's address: node 1's certificate must not pass for node 3's.
+            GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 3, 2, 2, 2, 1,
                     List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + node.port())),
-                            new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + silent.getLocalPort()))),
+                            new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + silent.getLocalPort())),
+                            new GatewayConfig.VaultNodeAddress(3, URI.create("https://127.0.0.1:" + node.port()))),
                     Tokens.of(List.of(), List.of()), 300, 15_000, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
             long started = System.nanoTime();
             try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
@@ -70,6 +73,7 @@ class VaultNodesProbeTest {
                 assertTrue(tookMillis < 5_000, "the first probe round took " + tookMillis + " ms: it waited for the silent node");
                 assertTrue(nodes.status().get(0).up());
                 assertFalse(nodes.status().get(1).up());
+                assertFalse(nodes.status().get(2).up(), "node 1 answered in node 3's place");
 
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (probes.get() < 5 && System.nanoTime() < deadline) {
@@ -79,6 +83,7 @@ class VaultNodesProbeTest {
                 assertEquals(1, probePorts.size(), "probes came on " + probePorts.size() + " connections: " + probePorts);
                 assertTrue(nodes.status().get(0).up());
                 assertFalse(nodes.status().get(1).up(), "the silent node never answered");
+                assertFalse(nodes.status().get(2).up(), "node 1 answered in node 3's place");
             }
         } finally {
             node.stop();

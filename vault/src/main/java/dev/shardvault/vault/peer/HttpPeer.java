@@ -1,6 +1,8 @@
 package dev.shardvault.vault.peer;
 
 import dev.shardvault.tls.HandshakeTimeout;
+import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.ServerIdentity;
 import dev.shardvault.vault.codec.MalformedException;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
@@ -103,8 +105,10 @@ public final class HttpPeer implements Peer, AutoCloseable {
         this.uri = peerUri;
         this.readTimeout = readTimeout;
         this.link = link;
+        ServerIdentity server = new ServerIdentity(Identity.node(id), peerUri);
         this.client = Http1Client.builder()
-                .baseUri(peerUri)
+                .baseUri(server.uri())
+                .dnsResolver(server) // only node id's certificate passes the handshake
                 .tls(tls)
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)

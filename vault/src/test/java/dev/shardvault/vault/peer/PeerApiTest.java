@@ -148,6 +148,24 @@ class PeerApiTest {
         }
     }
 
+    /** Every cluster certificate names 127.0.0.1: a client meant for node 3 must still refuse node 1's. */
+    @Test
+    void aClientForOneNodeRefusesAnotherNodesCertificateAndSendsNothing() throws Exception {
+        try (VaultNode node = startNode(0);
+             HttpPeer notNode1 = new HttpPeer(2, 3, node.peerUri(), TestTls.client(Identity.node(2)), Duration.ofSeconds(1),
+                                              Duration.ofSeconds(5), PeerLink.DIRECT);
+             HttpPeer node1 = client(node.peerUri(), Duration.ofSeconds(5))) {
+            SecretId id = new SecretId("default", "S");
+            TxnId txn = TxnId.newAttempt(RequestId.random());
+            PrepareRequest prepare = new PrepareRequest(txn, 2, List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {7})));
+            PeerUnavailableException refused = assertThrows(PeerUnavailableException.class, () -> notNode1.prepare(prepare));
+            assertTrue(refused.getMessage().contains("node 3"), refused.getMessage());
+            assertThrows(PeerUnavailableException.class, () -> notNode1.list("default", null, 10));
+            assertEquals(0, node.store().inDoubt().size(), "the prepare reached the wrong node");
+            assertEquals(List.of(), node1.list("default", null, 10).entries());
+        }
+    }
+
     @Test
     void aBodyOverTheLimitIs413BeforeItIsRead() throws Exception {
         try (VaultNode node = startNode(0)) {
