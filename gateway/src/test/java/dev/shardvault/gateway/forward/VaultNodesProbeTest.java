@@ -19,7 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,12 +36,12 @@ class VaultNodesProbeTest {
     @Test
     void probesKeepTheirConnectionAndASilentNodeIsDownAtTheProbeTimeout() throws Exception {
         Set<Integer> probePorts = ConcurrentHashMap.newKeySet();
-        AtomicInteger probes = new AtomicInteger();
+        CountDownLatch fiveProbes = new CountDownLatch(5);
         WebServer node = WebServer.builder().host("127.0.0.1").port(0)
                 .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
                 .routing(routing -> routing.get("/observe/health", (req, res) -> {
                     probePorts.add(req.remotePeer().port());
-                    probes.incrementAndGet();
+                    fiveProbes.countDown();
                     res.send("{\"status\":\"UP\"}");
                 }))
                 .build().start();
@@ -75,11 +76,7 @@ class VaultNodesProbeTest {
                 assertFalse(nodes.status().get(1).up());
                 assertFalse(nodes.status().get(2).up(), "node 1 answered in node 3's place");
 
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (probes.get() < 5 && System.nanoTime() < deadline) {
-                    Thread.sleep(Duration.ofMillis(20)); // polling a counter; the probes run on their own schedule
-                }
-                assertTrue(probes.get() >= 5, "only " + probes.get() + " probes arrived");
+                assertTrue(fiveProbes.await(30, TimeUnit.SECONDS), "only " + (5 - fiveProbes.getCount()) + " probes arrived");
                 assertEquals(1, probePorts.size(), "probes came on " + probePorts.size() + " connections: " + probePorts);
                 assertTrue(nodes.status().get(0).up());
                 assertFalse(nodes.status().get(1).up(), "the silent node never answered");
