@@ -265,7 +265,13 @@ public final class HttpPeer implements Peer, AutoCloseable {
                 }
                 continue;
             }
-            send(batch);
+            try {
+                send(batch);
+            } catch (RuntimeException e) {
+                // A bug here must not leave the slot taken (every later call would wait for the watchdog).
+                PeerUnavailableException failure = new PeerUnavailableException("node " + id + " batch failed: " + e, e);
+                batch.forEach(call -> call.fail(failure));
+            }
         }
     }
 
