@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -205,6 +206,7 @@ class MutualTlsTest {
         java.util.concurrent.CountDownLatch moreClients = new java.util.concurrent.CountDownLatch(1);
         List<String> failures = new CopyOnWriteArrayList<>();
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        Semaphore acks = new Semaphore(0); // one permit per acknowledged write, to wait for them
         AtomicInteger counter = new AtomicInteger();
         List<Thread> load = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
@@ -226,6 +228,7 @@ class MutualTlsTest {
                         continue;
                     }
                     acknowledged.put(name, value);
+                    acks.release();
                     Reply read = api.read(name);
                     if (read.status() != 200 || !value.equals(read.json().getString("value", null))) {
                         failures.add("read " + name + ": " + read.status() + " " + read.text());
@@ -234,19 +237,19 @@ class MutualTlsTest {
             }));
         }
         try {
-            awaitAcknowledged(acknowledged, 20);
+            awaitAcknowledged(acks, acknowledged, 20);
             TestTls.devTls(cluster.tls(), ProcessCluster.N, true);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (int id = 0; id <= ProcessCluster.N; id++) {
                 while (reloads(id) <= reloadsBefore[id]) {
                     assertTrue(System.nanoTime() < deadline, "process " + id + " did not reload within 10 s: " + cluster.output(id));
-                    Thread.sleep(50);
+                    Thread.sleep(50); // the condition is a line in another process's log file: polled
                 }
             }
             // More concurrent clients now: the gateway and the nodes open new connections, with the new certificates.
             moreClients.countDown();
-            int before = acknowledged.size();
-            awaitAcknowledged(acknowledged, before + 100);
+            acks.drainPermits(); // from here on, 100 more
+            awaitAcknowledged(acks, acknowledged, 100);
         } finally {
             running.set(false);
             moreClients.countDown();
@@ -345,11 +348,7 @@ class MutualTlsTest {
         return (int) cluster.output(process).lines().filter(line -> line.contains("TLS material reloaded")).count();
     }
 
-    private static void awaitAcknowledged(Map<String, String> acknowledged, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (acknowledged.size() < count) {
-            assertTrue(System.nanoTime() < deadline, "only " + acknowledged.size() + " writes acknowledged");
-            Thread.sleep(20);
-        }
+    private static void awaitAcknowledged(Semaphore acks, Map<String, String> acknowledged, int more) throws InterruptedException {
+        assertTrue(acks.tryAcquire(more, 60, TimeUnit.SECONDS), "only " + acknowledged.size() + " writes acknowledged");
     }
 }

@@ -81,6 +81,8 @@ public final class HttpPeer implements Peer, AutoCloseable {
     private static final ScheduledThreadPoolExecutor TIMERS = Timers.scheduler();
     private static final long MIN_TICK_MILLIS = 5;
     private static final long MAX_TICK_MILLIS = 100;
+    /** {@link #await}'s deadline for a wait the watchdog ends. */
+    private static final long UNTIMED = Long.MIN_VALUE;
     private static final io.helidon.http.Header CONTENT_TYPE = HeaderValues.create(HeaderNames.CONTENT_TYPE, PeerRoutes.OCTET_STREAM);
 
     private final int self;
@@ -129,7 +131,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
-        return await(prepareAsync(request));
+        return await(prepareAsync(request), "/prepare", UNTIMED);
     }
 
     @Override
@@ -139,7 +141,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
 
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
-        return await(decideAsync(decision));
+        return await(decideAsync(decision), "/decide", UNTIMED);
     }
 
     @Override
@@ -149,7 +151,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
 
     @Override
     public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
-        return await(readAsync(secret, selector));
+        return await(readAsync(secret, selector), "/read", UNTIMED);
     }
 
     @Override
@@ -353,15 +355,23 @@ public final class HttpPeer implements Peer, AutoCloseable {
         return new PeerUnavailableException("node " + id + " did not answer " + route + " within " + readTimeout.toMillis() + " ms", null);
     }
 
-    private static <T> T await(CompletableFuture<T> future) throws PeerUnavailableException {
+    /**
+     * The answer of {@code future}; waits until {@code deadlineNanos}, or without a timer when {@link #UNTIMED}
+     * (a coalesced call: the watchdog completes it).
+     */
+    private <T> T await(CompletableFuture<T> future, String route, long deadlineNanos) throws PeerUnavailableException {
         try {
-            return future.get();
+            return deadlineNanos == UNTIMED ? future.get()
+                    : future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            throw overdue(route);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PeerUnavailableException("interrupted waiting for a peer", e);
+            throw new PeerUnavailableException("interrupted waiting for node " + id, e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof PeerUnavailableException unavailable ? unavailable
-                    : new PeerUnavailableException("peer call failed: " + e.getCause(), e.getCause());
+                    : new PeerUnavailableException("node " + id + " failed " + route + ": " + e.getCause(), e.getCause());
         }
     }
 
@@ -377,18 +387,7 @@ public final class HttpPeer implements Peer, AutoCloseable {
             link.beforeSend(self, id, route, body);
             return send(route, body, decoder, deadlineNanos);
         });
-        try {
-            return sent.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            sent.cancel(false);
-            throw overdue(route);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PeerUnavailableException("interrupted waiting for node " + id, e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof PeerUnavailableException unavailable ? unavailable
-                    : new PeerUnavailableException("node " + id + " failed: " + e.getCause(), e.getCause());
-        }
+        return await(sent, route, deadlineNanos);
     }
 
     private <T> T send(String route, byte[] body, Function<byte[], T> decoder, long deadlineNanos) throws PeerUnavailableException {
