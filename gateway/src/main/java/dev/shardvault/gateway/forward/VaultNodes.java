@@ -7,6 +7,7 @@ import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import dev.shardvault.tls.HandshakeTimeout;
 import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.IdleMonitorRace;
 import dev.shardvault.tls.ServerIdentity;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
@@ -65,6 +66,7 @@ public final class VaultNodes implements AutoCloseable {
     private final NodeStatus[] status;
     private final AtomicInteger next = new AtomicInteger();
     private final long probeIntervalMillis;
+    private final Duration requestTimeout;
     private final Thread prober;
     private volatile boolean closed;
 
@@ -72,12 +74,13 @@ public final class VaultNodes implements AutoCloseable {
     public VaultNodes(GatewayConfig config, Tls tls) {
         this.addresses = config.nodes();
         this.probeIntervalMillis = config.probeIntervalMillis();
+        this.requestTimeout = Duration.ofMillis(config.requestTimeoutMillis());
         this.status = new NodeStatus[addresses.size()];
         this.probing = new Thread[addresses.size()];
         Duration connect = Duration.ofMillis(config.connectTimeoutMillis());
         for (int i = 0; i < addresses.size(); i++) {
             GatewayConfig.VaultNodeAddress address = addresses.get(i);
-            clients.add(client(address.id(), address.uri(), tls, connect, Duration.ofMillis(config.requestTimeoutMillis()), MAX_IDLE_CONNECTIONS));
+            clients.add(client(address.id(), address.uri(), tls, connect, requestTimeout, MAX_IDLE_CONNECTIONS));
             // Helidon's client closes a pooled connection once it has been idle for the read timeout of its last
             // request, so a probe timeout shorter than the interval would mean a TLS handshake per probe: the
             // probe's own connection gets a long read timeout and probeAll bounds the wait instead.
@@ -111,15 +114,12 @@ public final class VaultNodes implements AutoCloseable {
         StringBuilder failures = new StringBuilder();
         boolean ambiguous = false;
         for (int index : order) {
-            Http1ClientRequest request = clients.get(index).method(method).path(path);
-            query.forEach(request::queryParam);
-            try (HttpClientResponse response = bytes == null ? request.request()
-                    : request.header(JSON_BODY).submit(bytes)) {
-                return new Answer(response.status().code(), parse(answerBody(response)), ambiguous);
+            try {
+                return exchange(index, method, path, query, bytes, ambiguous);
             } catch (RuntimeException e) {
                 markDown(index);
                 // Refused at connect: the request never left. Anything later may have reached the node.
-                boolean notSent = causedBy(e, ConnectException.class);
+                boolean notSent = IdleMonitorRace.causedBy(e, ConnectException.class);
                 ambiguous |= !notSent;
                 failures.append(failures.isEmpty() ? "" : "; ").append("node ").append(addresses.get(index).id())
                         .append(notSent ? " unreachable" : " did not answer");
@@ -128,6 +128,27 @@ public final class VaultNodes implements AutoCloseable {
         }
         throw new ProblemException(Problem.of(503, "quorum-unavailable", "No vault node available",
                                               "no vault node answered: " + failures).with("votes", 0));
+    }
+
+    /**
+     * One request to one node, sent once more to the same node if it failed only because Helidon's idle monitor
+     * closed its pooled connection meanwhile (see {@link IdleMonitorRace}); the node is not down then.
+     */
+    private Answer exchange(int index, Method method, String path, Map<String, String> query, byte[] bytes,
+                            boolean ambiguous) {
+        for (int attempt = 1; ; attempt++) {
+            Http1ClientRequest request = clients.get(index).method(method).path(path);
+            query.forEach(request::queryParam);
+            long started = System.nanoTime();
+            try (HttpClientResponse response = bytes == null ? request.request()
+                    : request.header(JSON_BODY).submit(bytes)) {
+                return new Answer(response.status().code(), parse(answerBody(response)), ambiguous);
+            } catch (RuntimeException e) {
+                if (attempt > 1 || !IdleMonitorRace.lostTo(e, System.nanoTime() - started, requestTimeout)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static Http1Client client(int node, URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
@@ -161,15 +182,6 @@ public final class VaultNodes implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private List<Integer> order() {

@@ -1,5 +1,6 @@
 package dev.shardvault.vault.peer;
 
+import dev.shardvault.tls.IdleMonitorRace;
 import dev.shardvault.tls.HandshakeTimeout;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.ServerIdentity;
@@ -424,8 +425,10 @@ public final class HttpPeer implements Peer, AutoCloseable {
         if (leftNanos <= 0) {
             throw overdue(route);
         }
+        Duration timeout = Duration.ofNanos(leftNanos);
+        long started = System.nanoTime();
         try (HttpClientResponse response = client.post(PeerRoutes.BASE + route)
-                .readTimeout(Duration.ofNanos(leftNanos))
+                .readTimeout(timeout)
                 .header(CONTENT_TYPE)
                 .submit(body)) {
             int status = response.status().code();
@@ -437,26 +440,22 @@ public final class HttpPeer implements Peer, AutoCloseable {
             String reason = new String(answer, StandardCharsets.UTF_8);
             throw new PeerUnavailableException("node " + id + " answered " + route + " with " + status + ": " + reason, null);
         } catch (RuntimeException e) {
-            if (causedBy(e, ConnectException.class)) {
+            if (IdleMonitorRace.causedBy(e, ConnectException.class)) {
                 connectFailedAt = System.nanoTime();
                 connectFailure = new PeerUnavailableException("node " + id + " unreachable at " + uri + ": " + e.getMessage(), e);
                 throw connectFailure;
             }
-            if (causedBy(e, SocketTimeoutException.class)) {
+            if (IdleMonitorRace.lostTo(e, System.nanoTime() - started, timeout)) {
+                // Every peer call is idempotent (a prepare of the same transaction votes the same): resend it.
+                throw new PeerUnavailableException("node " + id + " answered " + route + " on a connection Helidon's"
+                                                   + " idle monitor closed", new BrokenConnection(e));
+            }
+            if (IdleMonitorRace.causedBy(e, SocketTimeoutException.class)) {
                 throw new PeerUnavailableException("node " + id + " did not answer " + route + " within "
                                                    + readTimeout.toMillis() + " ms", e);
             }
             throw new PeerUnavailableException("node " + id + " failed " + route + ": " + e, new BrokenConnection(e));
         }
-    }
-
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

@@ -32,6 +32,10 @@ import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShareState;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webserver.WebServer;
+import io.helidon.common.tls.TlsClientAuth;
+import dev.shardvault.tls.ClusterTls;
+import dev.shardvault.vault.protocol.Messages.ListReply;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -180,6 +184,36 @@ class PeerApiTest {
             try (HttpPeer peer = client(node.peerUri(), Duration.ofSeconds(5))) {
                 assertEquals(List.of(), peer.list("default", null, 10).entries());
             }
+        }
+    }
+
+    /**
+     * Helidon's client watches a pooled connection with a monitor that gives up once the connection has been
+     * idle for the read timeout of its last request; a request that takes the connection during the monitor's
+     * last 101 ms read, and whose answer comes after that read ended, fails although the peer answered it
+     * (helidon issue 10861). A peer that answers after 120 ms and idle ages stepped across the window make that
+     * happen several times over: every call must still be answered.
+     */
+    @Test
+    void aCallOnAConnectionIdleForAboutItsReadTimeoutIsAnswered() throws Exception {
+        byte[] emptyList = WireCodec.listReply(new ListReply(List.of()));
+        WebServer slow = WebServer.builder()
+                .host("127.0.0.1").port(0)
+                .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
+                .routing(routing -> routing.post(PeerRoutes.BASE + "/list", (req, res) -> {
+                    req.content().consume();
+                    Thread.sleep(120);
+                    res.send(emptyList);
+                }))
+                .build().start();
+        try (HttpPeer peer = client(URI.create("https://127.0.0.1:" + slow.port()), Duration.ofMillis(400))) {
+            for (long idleMillis = 240; idleMillis <= 420; idleMillis += 30) {
+                assertEquals(List.of(), peer.list("default", null, 10).entries());
+                Thread.sleep(idleMillis); // the stimulus: how long the connection lies idle in the pool
+                assertEquals(List.of(), peer.list("default", null, 10).entries(), "after " + idleMillis + " ms idle");
+            }
+        } finally {
+            slow.stop();
         }
     }
 

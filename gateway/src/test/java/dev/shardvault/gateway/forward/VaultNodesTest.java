@@ -10,6 +10,7 @@ import dev.shardvault.tls.ClusterTls;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.TestTls;
 import io.helidon.common.tls.TlsClientAuth;
+import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -24,12 +26,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway's health probes against a real mTLS Helidon server and a node that accepts connections but never
+ * The gateway's client side of the nodes, against real mTLS Helidon servers. Its health probes, against a real mTLS Helidon server and a node that accepts connections but never
  * completes a handshake: probes reuse one connection across rounds (no TLS handshake per probe), and a silent
  * node is down after the probe timeout, not after the probe connection's much longer read timeout; a node whose
- * address answers with another node's certificate is never up.
+ * address answers with another node's certificate is never up. Its forwards survive Helidon's idle-monitor race.
  */
-class VaultNodesProbeTest {
+class VaultNodesTest {
 
     private static final long PROBE_INTERVAL_MILLIS = 1_000;
 
@@ -81,6 +83,41 @@ class VaultNodesProbeTest {
                 assertTrue(nodes.status().get(0).up());
                 assertFalse(nodes.status().get(1).up(), "the silent node never answered");
                 assertFalse(nodes.status().get(2).up(), "node 1 answered in node 3's place");
+            }
+        } finally {
+            node.stop();
+        }
+    }
+
+    /**
+     * A forward that takes a pooled connection in the last 101 ms of its idle monitor, from a node that answers
+     * after 120 ms, fails in Helidon 4.5 although the node answered (helidon issue 10861; see
+     * {@code IdleMonitorRace}). Idle ages are stepped across that window: every forward is answered by the node,
+     * with no failure before it, so the node is never taken for down.
+     */
+    @Test
+    void aForwardOnAConnectionIdleForAboutItsTimeoutIsAnswered() throws Exception {
+        WebServer node = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
+                .routing(routing -> routing
+                        .get("/observe/health", (req, res) -> res.send("{\"status\":\"UP\"}"))
+                        .get("/internal/v1/secrets/default", (req, res) -> {
+                            Thread.sleep(120);
+                            res.header("Content-Type", "application/json").send("{\"secrets\":[]}");
+                        }))
+                .build().start();
+        GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 2, 2, 2, 2, 0,
+                List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + node.port())),
+                        // node 2 is never up (node 1's certificate is not its), so every forward starts at node 1
+                        new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + node.port()))),
+                Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
+        try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
+            for (long idleMillis = 240; idleMillis <= 420; idleMillis += 30) {
+                assertEquals(200, nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null).status());
+                Thread.sleep(idleMillis); // the stimulus: how long the connection lies idle in the pool
+                VaultNodes.Answer answer = nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null);
+                assertEquals(200, answer.status(), "after " + idleMillis + " ms idle");
+                assertFalse(answer.afterAmbiguousFailure(), "after " + idleMillis + " ms idle");
             }
         } finally {
             node.stop();
