@@ -127,7 +127,7 @@ ensure_dev_token() { # a random token with every action on namespace "default", 
 tokens:
   - sha256: "$digest"
     namespace: default
-    actions: [read, write, delete, list, env]
+    actions: [read, write, delete, list, env, grant]
 YAML
 }
 

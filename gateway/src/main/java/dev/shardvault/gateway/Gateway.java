@@ -1,5 +1,6 @@
 package dev.shardvault.gateway;
 
+import dev.shardvault.gateway.auth.TokenSync;
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.http.PublicApi;
 import dev.shardvault.tls.InvalidTlsMaterialException;
@@ -39,12 +40,14 @@ public final class Gateway implements AutoCloseable {
 
     private final WebServer server;
     private final VaultNodes vault;
+    private final TokenSync tokens;
     private final TlsReloader tls;
     private final GatewayConfig config;
 
-    private Gateway(WebServer server, VaultNodes vault, TlsReloader tls, GatewayConfig config) {
+    private Gateway(WebServer server, VaultNodes vault, TokenSync tokens, TlsReloader tls, GatewayConfig config) {
         this.server = server;
         this.vault = vault;
+        this.tokens = tokens;
         this.tls = tls;
         this.config = config;
     }
@@ -62,7 +65,8 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException(e.getMessage(), e);
         }
         VaultNodes vault = new VaultNodes(config, clientTls);
-        var routes = PublicApi.routes(config, vault);
+        TokenSync tokens = new TokenSync(config.tokens(), vault);
+        var routes = PublicApi.routes(config, vault, tokens);
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -100,11 +104,12 @@ public final class Gateway implements AutoCloseable {
         try {
             server = builder.build().start();
         } catch (RuntimeException e) {
+            tokens.close();
             vault.close();
             tls.close();
             throw e;
         }
-        return new Gateway(server, vault, tls, config);
+        return new Gateway(server, vault, tokens, tls, config);
     }
 
     /** The HTTPS address. */
@@ -125,6 +130,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        tokens.close();
         vault.close();
         tls.close();
     }

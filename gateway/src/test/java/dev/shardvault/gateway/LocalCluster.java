@@ -55,8 +55,16 @@ final class LocalCluster implements AutoCloseable {
         for (int id = 1; id <= 5; id++) {
             start(id);
         }
+        this.gateway = startGateway();
+    }
+
+    /**
+     * Another gateway in front of the same nodes, with the same configured tokens and a knowledge of minted ones
+     * of its own (it learns them from the cluster). The caller closes it.
+     */
+    Gateway startGateway() {
         List<GatewayConfig.VaultNodeAddress> vaultNodes = new ArrayList<>();
-        for (NodeAddress address : addresses) {
+        for (NodeAddress address : cluster.nodes()) {
             vaultNodes.add(new GatewayConfig.VaultNodeAddress(address.id(), address.uri()));
         }
         Set<Action> all = EnumSet.allOf(Action.class);
@@ -64,8 +72,8 @@ final class LocalCluster implements AutoCloseable {
                                           new Principal("other", all),
                                           new Principal("default", EnumSet.of(Action.READ, Action.WRITE, Action.LIST))),
                                   List.of(FULL, READ_ONLY, OTHER_NAMESPACE, NO_ENV));
-        this.gateway = Gateway.start(new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 5, 3, 3, 3, 1, vaultNodes, tokens, 300,
-                                                       15_000, 200, TestTls.material(Identity.gateway())));
+        return Gateway.start(new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 5, 3, 3, 3, 1, vaultNodes, tokens, 300,
+                                               15_000, 200, TestTls.material(Identity.gateway())));
     }
 
     /** The plain HTTP (loopback) address. */

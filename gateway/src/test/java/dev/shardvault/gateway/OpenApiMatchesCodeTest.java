@@ -36,7 +36,7 @@ class OpenApiMatchesCodeTest {
             Api api = new Api(cluster.gateway(), LocalCluster.FULL);
             api.create("DOC", "x");
             for (Config path : paths.asNodeList().orElseThrow()) {
-                String route = path.key().name().replace("{name}", "DOC");
+                String route = path.key().name().replace("{name}", "DOC").replace("{id}", "tok_aaaaaaaaaaaaaaaaaaaa");
                 for (Config operation : path.asNodeList().orElseThrow()) {
                     String method = operation.key().name().toUpperCase();
                     if (method.equals("PARAMETERS")) {
@@ -44,7 +44,9 @@ class OpenApiMatchesCodeTest {
                     }
                     String contentType = route.equals("/v1/env") ? "text/plain" : "application/json";
                     String body = switch (method) {
-                        case "POST" -> route.equals("/v1/env") ? "A=1\n" : Api.json(Map.of("name", "DOC2", "value", "y"));
+                        case "POST" -> route.equals("/v1/env") ? "A=1\n"
+                                : route.equals("/v1/tokens") ? "{\"actions\":[\"read\"]}"
+                                : Api.json(Map.of("name", "DOC2", "value", "y"));
                         case "PUT" -> Api.json(Map.of("value", "z"));
                         default -> null;
                     };
@@ -55,7 +57,7 @@ class OpenApiMatchesCodeTest {
                 }
             }
         }
-        assertEquals(10, checked.size(), checked.toString());
+        assertEquals(13, checked.size(), checked.toString());
     }
 
     @Test

@@ -2,14 +2,28 @@ package dev.shardvault.gateway.auth;
 
 import java.util.Set;
 
-/** An authenticated caller: the namespace its token is bound to and what it may do there. */
-public record Principal(String namespace, Set<Action> actions) {
+/**
+ * An authenticated caller: its token's id, the namespace the token is bound to, what it may do there, which
+ * secrets it reaches, and when it stops working ({@code expiresAtMillis}, the earliest expiry along its chain of
+ * grants; -1 for never).
+ */
+public record Principal(String tokenId, String namespace, Set<Action> actions, Scope scope, long expiresAtMillis) {
 
     public Principal {
         actions = Set.copyOf(actions);
     }
 
+    /** A whole-namespace principal that never expires (configured tokens, tests). */
+    public Principal(String namespace, Set<Action> actions) {
+        this(null, namespace, actions, Scope.WHOLE, -1);
+    }
+
     public boolean may(Action action) {
         return actions.contains(action);
+    }
+
+    /** Whether the token may do {@code action} on secret {@code name}. */
+    public boolean may(Action action, String name) {
+        return actions.contains(action) && scope.contains(name);
     }
 }

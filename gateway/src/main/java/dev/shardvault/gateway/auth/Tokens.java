@@ -14,15 +14,23 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.time.Instant;
 
 /**
- * The configured tokens, as SHA-256 digests. Configuration:
+ * Every token the gateway knows: the configured ones (SHA-256 digests in configuration, whole namespace, no
+ * expiry) and those minted at run time, which {@link TokenSync} keeps learning from the cluster. A token is
+ * valid when it, and every token up its chain of grants, is known, not revoked and not expired: revoking or
+ * losing a token therefore ends every token minted under it at once, without touching their records.
+ * Configuration:
  * <pre>
  * gateway:
  *   tokens:
  *     - sha256: 64 hex digits        # sha256 of the token's UTF-8 bytes
  *       namespace: default
- *       actions: [read, write, delete, list, env]
+ *       actions: [read, write, delete, list, env, grant]
+ *       label: ops                   # optional
  *   tokens-file: var/dev-tokens.yaml # optional: more entries of the same shape under "tokens"
  * </pre>
  */
@@ -30,18 +38,36 @@ public final class Tokens {
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** Longer chains are refused: minting checks depth, so only a forged record could be this deep. */
+    public static final int MAX_DEPTH = 32;
 
-    private record Entry(byte[] digest, Principal principal) {
+    /** The outcome of presenting a bearer token. */
+    public sealed interface Authentication {
+        record Valid(Principal principal, TokenRecord token) implements Authentication {
+        }
+
+        /** 401, with a detail that says why (unknown, expired, revoked), never which token. */
+        record Refused(String detail) implements Authentication {
+        }
     }
 
-    private final List<Entry> entries;
+    private record Known(TokenRecord record, long version) {
+    }
 
-    private Tokens(List<Entry> entries) {
-        this.entries = List.copyOf(entries);
+    private final Map<String, Known> byId = new ConcurrentHashMap<>();
+    private final Map<String, String> idByDigest = new ConcurrentHashMap<>();
+    private final int configured;
+
+    private Tokens(List<TokenRecord> configured) {
+        for (TokenRecord record : configured) {
+            byId.put(record.id(), new Known(record, -1));
+            idByDigest.put(record.digestHex(), record.id());
+        }
+        this.configured = configured.size();
     }
 
     public static Tokens from(Config gateway) {
-        List<Entry> entries = new ArrayList<>();
+        List<TokenRecord> entries = new ArrayList<>();
         read(gateway.get("tokens"), entries);
         Optional<String> file = gateway.get("tokens-file").asString().asOptional();
         if (file.isPresent()) {
@@ -55,18 +81,20 @@ public final class Tokens {
     }
 
     public static Tokens of(List<Principal> principals, List<String> tokens) {
-        List<Entry> entries = new ArrayList<>();
+        List<TokenRecord> entries = new ArrayList<>();
         for (int i = 0; i < principals.size(); i++) {
-            entries.add(new Entry(sha256(tokens.get(i)), principals.get(i)));
+            entries.add(configured(HexFormat.of().formatHex(sha256(tokens.get(i))), principals.get(i).namespace(),
+                                   principals.get(i).actions(), "configured"));
         }
         return new Tokens(entries);
     }
 
+    /** How many tokens configuration holds. */
     public int size() {
-        return entries.size();
+        return configured;
     }
 
-    private static void read(Config list, List<Entry> into) {
+    private static void read(Config list, List<TokenRecord> into) {
         for (Config entry : list.asNodeList().orElse(List.of())) {
             String digest = entry.get("sha256").asString().orElseThrow(
                     () -> new IllegalArgumentException("gateway.tokens: every entry needs sha256"));
@@ -82,22 +110,134 @@ public final class Tokens {
             for (String action : entry.get("actions").asList(String.class).orElse(List.of())) {
                 actions.add(Action.parse(action));
             }
-            into.add(new Entry(HexFormat.of().parseHex(digest), new Principal(namespace, actions)));
+            into.add(configured(digest, namespace, actions, entry.get("label").asString().orElse("configured")));
         }
     }
 
+    /** A configured token: its id is derived from its digest, so it is the same on every gateway and restart. */
+    private static TokenRecord configured(String digestHex, String namespace, Set<Action> actions, String label) {
+        byte[] idBytes = sha256("shardvault-configured-token:" + digestHex);
+        return new TokenRecord(TokenIds.fromBytes(idBytes), digestHex, namespace, actions, Scope.WHOLE, -1, label, null, -1, false);
+    }
+
     /**
-     * The principal of a presented token, or empty. Every entry is compared, in constant time, whatever
-     * matches: the time taken does not depend on which entry (if any) matched.
+     * Who presents {@code token} at {@code nowMillis}. The digest is looked up, not compared entry by entry: what
+     * the lookup's timing could reveal is about the digest of the caller's own guess, which without a preimage
+     * of a stored digest tells nothing.
      */
-    public Optional<Principal> authenticate(String token) {
-        byte[] presented = sha256(token);
-        Principal found = null;
-        for (Entry entry : entries) {
-            boolean equal = MessageDigest.isEqual(entry.digest, presented);
-            found = equal ? entry.principal : found;
+    public Authentication authenticate(String token, long nowMillis) {
+        String id = idByDigest.get(HexFormat.of().formatHex(sha256(token)));
+        Known known = id == null ? null : byId.get(id);
+        if (known == null) {
+            return new Authentication.Refused("unknown token");
         }
-        return Optional.ofNullable(found);
+        TokenRecord own = known.record();
+        long expiresAt = -1;
+        TokenRecord link = own;
+        for (int depth = 0; ; depth++) {
+            if (link.revoked()) {
+                return new Authentication.Refused(link == own ? "the token was revoked"
+                                                              : "the token it was granted by was revoked");
+            }
+            if (link.expiresAtMillis() >= 0) {
+                if (nowMillis >= link.expiresAtMillis()) {
+                    return new Authentication.Refused("the token expired at " + Instant.ofEpochMilli(link.expiresAtMillis()));
+                }
+                expiresAt = expiresAt < 0 ? link.expiresAtMillis() : Math.min(expiresAt, link.expiresAtMillis());
+            }
+            if (link.parent() == null) {
+                break;
+            }
+            Known parent = byId.get(link.parent());
+            if (parent == null || depth >= MAX_DEPTH) {
+                return new Authentication.Refused("the token it was granted by no longer exists");
+            }
+            link = parent.record();
+        }
+        return new Authentication.Valid(new Principal(own.id(), own.namespace(), own.actions(), own.scope(), expiresAt), own);
+    }
+
+    /**
+     * Takes a minted token's record at {@code version} (from the cluster or from this gateway's own write); an
+     * older version than the one known, a configured token's id, or a digest that belongs to another token
+     * changes nothing.
+     */
+    public void learn(TokenRecord record, long version) {
+        String owner = idByDigest.get(record.digestHex());
+        if (owner != null && !owner.equals(record.id())) {
+            return;
+        }
+        Known[] stored = new Known[1];
+        byId.compute(record.id(), (id, known) -> {
+            if (known != null && (known.version() < 0 || known.version() >= version)) {
+                return known;
+            }
+            stored[0] = new Known(record, version);
+            return stored[0];
+        });
+        if (stored[0] != null) {
+            idByDigest.putIfAbsent(record.digestHex(), record.id());
+        }
+    }
+
+    /** The version known of minted token {@code id}, or -1. */
+    public long version(String id) {
+        Known known = byId.get(id);
+        return known == null ? -1 : known.version();
+    }
+
+    public Optional<TokenRecord> get(String id) {
+        Known known = byId.get(id);
+        return known == null ? Optional.empty() : Optional.of(known.record());
+    }
+
+    /** Whether {@code id} is {@code root} or was minted under it (at any depth). */
+    public boolean under(String id, String root) {
+        String link = id;
+        for (int depth = 0; link != null && depth <= MAX_DEPTH; depth++) {
+            if (link.equals(root)) {
+                return true;
+            }
+            Known known = byId.get(link);
+            link = known == null ? null : known.record().parent();
+        }
+        return false;
+    }
+
+    /** How many grants separate {@code id} from its configured root (0 for a configured token). */
+    public int depth(String id) {
+        int depth = 0;
+        for (Known known = byId.get(id); known != null && known.record().parent() != null; known = byId.get(known.record().parent())) {
+            if (++depth > MAX_DEPTH) {
+                break;
+            }
+        }
+        return depth;
+    }
+
+    /** {@code root} and every token minted under it, oldest first. */
+    public List<TokenRecord> subtree(String root) {
+        List<TokenRecord> found = new ArrayList<>();
+        for (Known known : byId.values()) {
+            if (under(known.record().id(), root)) {
+                found.add(known.record());
+            }
+        }
+        found.sort(java.util.Comparator.comparingLong(TokenRecord::createdAtMillis).thenComparing(TokenRecord::id));
+        return found;
+    }
+
+    /** Whether {@code id} or a token up its chain is revoked. */
+    public boolean revokedAlongChain(String id) {
+        String link = id;
+        for (int depth = 0; link != null && depth <= MAX_DEPTH; depth++) {
+            Known known = byId.get(link);
+            if (known == null || known.record().revoked()) {
+                return true;
+            }
+            link = known.record().parent();
+        }
+        return false;
     }
 
     public static byte[] sha256(String token) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,7 +72,11 @@ public final class EnvTransformer {
     private EnvTransformer() {
     }
 
-    public static Result transform(List<Item> items, Secrets secrets, boolean mayRead, boolean mayWrite) {
+    /**
+     * {@code mayRead} / {@code mayWrite}: whether the caller may read / create the secret of that name; a
+     * reference it may not read, or an enc() it may not create, is a {@code forbidden} line error.
+     */
+    public static Result transform(List<Item> items, Secrets secrets, Predicate<String> mayRead, Predicate<String> mayWrite) {
         List<LineError> errors = new ArrayList<>();
         Map<String, List<Assignment>> encByKey = new LinkedHashMap<>();
         Set<String> referenced = new LinkedHashSet<>();
@@ -87,7 +92,7 @@ public final class EnvTransformer {
                 String name = reference.substring("secret(".length(), reference.length() - 1);
                 if (!NAME.matcher(name).matches()) {
                     errors.add(new LineError(assignment.line(), reference, "invalid-name"));
-                } else if (!mayRead) {
+                } else if (!mayRead.test(name)) {
                     errors.add(new LineError(assignment.line(), reference, "forbidden"));
                 } else {
                     referenced.add(name);
@@ -99,7 +104,7 @@ public final class EnvTransformer {
                 String reference = assignment.key() + "=enc(...)";
                 if (!NAME.matcher(entry.getKey()).matches()) {
                     errors.add(new LineError(assignment.line(), reference, "invalid-name"));
-                } else if (!mayWrite) {
+                } else if (!mayWrite.test(entry.getKey())) {
                     errors.add(new LineError(assignment.line(), reference, "forbidden"));
                 } else if (entry.getValue().size() > 1) {
                     errors.add(new LineError(assignment.line(), reference, "duplicate"));
@@ -119,7 +124,7 @@ public final class EnvTransformer {
         }
         Set<String> creatable = new LinkedHashSet<>();
         encByKey.forEach((key, assignments) -> {
-            if (assignments.size() == 1 && NAME.matcher(key).matches() && mayWrite) {
+            if (assignments.size() == 1 && NAME.matcher(key).matches() && mayWrite.test(key)) {
                 creatable.add(key);
             }
         });

@@ -20,6 +20,11 @@ final class Clock {
         return MILLIS.format(Instant.now());
     }
 
+    /** {@code millis} since the epoch, RFC 3339 UTC with milliseconds. */
+    static String format(long millis) {
+        return MILLIS.format(Instant.ofEpochMilli(millis));
+    }
+
     static boolean isRfc3339(String text) {
         try {
             OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);

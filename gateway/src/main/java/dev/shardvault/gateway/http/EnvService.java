@@ -71,7 +71,8 @@ final class EnvService implements HttpService {
             throw new ProblemException(Problem.of(400, "invalid-request", "Invalid .env", e.getMessage()).with("errors", errors.build()));
         }
         Result result = EnvTransformer.transform(items, new VaultSecrets(principal.namespace(), key),
-                                                 principal.may(Action.READ), principal.may(Action.WRITE));
+                                                 name -> principal.may(Action.READ, name),
+                                                 name -> principal.may(Action.WRITE, name));
         switch (result) {
             case Result.Transformed transformed -> res
                     .header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8"))

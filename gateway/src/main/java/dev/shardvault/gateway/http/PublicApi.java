@@ -1,6 +1,7 @@
 package dev.shardvault.gateway.http;
 
 import dev.shardvault.gateway.GatewayConfig;
+import dev.shardvault.gateway.auth.TokenSync;
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
@@ -20,21 +21,23 @@ public final class PublicApi {
     }
 
     /** What to register on each socket's routing. */
-    public static Consumer<HttpRouting.Builder> routes(GatewayConfig config, VaultNodes vault) {
+    public static Consumer<HttpRouting.Builder> routes(GatewayConfig config, VaultNodes vault, TokenSync sync) {
         Requests requests = new Requests(config.tokens());
         GatewayMetrics metrics = new GatewayMetrics();
         SecretsService secrets = new SecretsService(requests, vault, metrics);
         EnvService env = new EnvService(requests, vault, metrics);
         StatusService status = new StatusService(requests, vault, config);
-        return routing -> register(routing, metrics, secrets, env, status);
+        TokensService tokens = new TokensService(requests, config.tokens(), sync);
+        return routing -> register(routing, metrics, secrets, env, status, tokens);
     }
 
     private static void register(HttpRouting.Builder routing, GatewayMetrics metrics, SecretsService secrets, EnvService env,
-                                 StatusService statusApi) {
+                                 StatusService statusApi, TokensService tokens) {
         routing.addFilter(metrics::filter)
                .register("/v1/secrets", secrets)
                .register("/v1/env", env)
                .register("/v1/status", statusApi)
+               .register("/v1/tokens", tokens)
                .error(ProblemException.class, (req, res, e) -> {
                    Problem problem = e.problem();
                    if (problem.status() == 401) {

@@ -48,6 +48,18 @@ final class Requests {
         return principal;
     }
 
+    /**
+     * The caller, or 401; then 403 unless the token may do {@code action} on secret {@code name} — the same
+     * answer whether or not the name exists, so a scope does not reveal what lies outside it.
+     */
+    Principal authorize(ServerRequest req, Action action, String name) {
+        Principal principal = authorize(req, action);
+        if (!principal.scope().contains(name)) {
+            throw new ProblemException(Problem.outOfScope(name));
+        }
+        return principal;
+    }
+
     Principal authenticate(ServerRequest req) {
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
         if (header.isEmpty()) {
@@ -57,8 +69,10 @@ final class Requests {
         if (value.length() < 8 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ProblemException(Problem.unauthorized("the Authorization header must be 'Bearer <token>'"));
         }
-        return tokens.authenticate(value.substring(7).strip())
-                .orElseThrow(() -> new ProblemException(Problem.unauthorized("unknown token")));
+        return switch (tokens.authenticate(value.substring(7).strip(), System.currentTimeMillis())) {
+            case Tokens.Authentication.Valid valid -> valid.principal();
+            case Tokens.Authentication.Refused refused -> throw new ProblemException(Problem.unauthorized(refused.detail()));
+        };
     }
 
     /** The body, at most 1 MiB; a larger one is 413 before it is read whole. */

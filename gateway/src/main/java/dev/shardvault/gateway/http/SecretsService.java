@@ -16,6 +16,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
@@ -54,6 +55,9 @@ final class SecretsService implements HttpService {
         Principal principal = requests.authorize(req, Action.WRITE);
         JsonObject body = Requests.jsonObject(req, Set.of("name", "value"));
         String name = Requests.name(Requests.string(body, "name"));
+        if (!principal.scope().contains(name)) {
+            throw new ProblemException(Problem.outOfScope(name));
+        }
         String value = Requests.value(body);
         String key = key(req);
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
@@ -68,8 +72,8 @@ final class SecretsService implements HttpService {
     }
 
     private void update(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.WRITE);
         String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = requests.authorize(req, Action.WRITE, name);
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
         String key = key(req);
@@ -85,8 +89,8 @@ final class SecretsService implements HttpService {
     }
 
     private void read(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.READ);
         String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = requests.authorize(req, Action.READ, name);
         Optional<String> version = req.query().first("version").asOptional();
         Optional<String> at = req.query().first("at").asOptional();
         Map<String, String> query = new LinkedHashMap<>();
@@ -110,8 +114,8 @@ final class SecretsService implements HttpService {
     }
 
     private void history(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.READ);
         String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = requests.authorize(req, Action.READ, name);
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name + "/versions", Map.of(), null);
         json(res, expect(answer, 200));
     }
@@ -133,12 +137,24 @@ final class SecretsService implements HttpService {
             }
         }
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null);
-        json(res, expect(answer, 200));
+        JsonObject page = expect(answer, 200);
+        if (principal.scope().whole()) {
+            json(res, page);
+            return;
+        }
+        // Only names in scope; the cursor stays the vault's, so paging walks the same order.
+        JsonArrayBuilder inScope = JSON.createArrayBuilder();
+        for (JsonValue entry : page.getJsonArray("secrets")) {
+            if (principal.scope().contains(entry.asJsonObject().getString("name"))) {
+                inScope.add(entry);
+            }
+        }
+        json(res, JSON.createObjectBuilder().add("secrets", inScope).add("next", page.get("next")).build());
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.DELETE);
         String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = requests.authorize(req, Action.DELETE, name);
         String key = key(req);
         JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),

@@ -48,6 +48,11 @@ public record Problem(String type, String title, int status, String detail, Json
         return of(403, "forbidden", "Forbidden", "this token may not " + action + " in its namespace");
     }
 
+    /** A name outside the token's scope (said the same way whether or not the secret exists). */
+    public static Problem outOfScope(String name) {
+        return of(403, "forbidden", "Forbidden", "secret " + name + " is outside this token's scope");
+    }
+
     public static Problem tooLarge(String detail, long limit) {
         return of(413, "too-large", "Too large", detail).with("limit", limit);
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DotenvTest {
 
     private static String transform(String file, InMemorySecrets secrets) throws DotenvSyntaxException {
-        Result result = EnvTransformer.transform(DotenvFile.parse(file), secrets, true, true);
+        Result result = EnvTransformer.transform(DotenvFile.parse(file), secrets, name -> true, name -> true);
         return assertInstanceOf(Result.Transformed.class, result).text();
     }
 
@@ -67,7 +67,7 @@ class DotenvTest {
         InMemorySecrets secrets = new InMemorySecrets();
         secrets.values.put("EXISTING", "x");
         String file = "A=secret(MISSING)\nEXISTING=enc(new)\nB=\"secret(bad-name)\"\nNEW=enc(y)\nlower=enc(z)\nC=secret(MISSING)\n";
-        Result.Failed failed = assertInstanceOf(Result.Failed.class, EnvTransformer.transform(DotenvFile.parse(file), secrets, true, true));
+        Result.Failed failed = assertInstanceOf(Result.Failed.class, EnvTransformer.transform(DotenvFile.parse(file), secrets, name -> true, name -> true));
         assertEquals(List.of("1 secret(MISSING) not-found", "2 EXISTING=enc(...) exists", "3 secret(bad-name) invalid-name",
                              "5 lower=enc(...) invalid-name", "6 secret(MISSING) not-found"),
                      failed.errors().stream().map(e -> e.line() + " " + e.reference() + " " + e.reason()).toList());
@@ -80,7 +80,7 @@ class DotenvTest {
         InMemorySecrets secrets = new InMemorySecrets();
         secrets.values.put("EXISTING", "x");
         Result.Failed failed = assertInstanceOf(Result.Failed.class, EnvTransformer.transform(
-                DotenvFile.parse("EXISTING=enc(a)\nDUP=enc(b)\nDUP=enc(c)\nFRESH=enc(d)\n"), secrets, true, true));
+                DotenvFile.parse("EXISTING=enc(a)\nDUP=enc(b)\nDUP=enc(c)\nFRESH=enc(d)\n"), secrets, name -> true, name -> true));
         assertTrue(failed.conflict());
         assertEquals(List.of("exists", "duplicate", "duplicate"), failed.errors().stream().map(EnvTransformer.LineError::reason).toList());
         assertTrue(!secrets.values.containsKey("FRESH"));

@@ -10,6 +10,11 @@ public record SecretId(String namespace, String name) implements Comparable<Secr
 
     public static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
     public static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    /**
+     * The one namespace outside {@link #NAMESPACE}: where the gateway keeps the records of minted tokens. No
+     * token can be bound to it (the gateway's namespaces follow {@link #NAMESPACE}), so no public route reaches it.
+     */
+    public static final String SYSTEM = "_system";
 
     public SecretId {
         if (!validNamespace(namespace)) {
@@ -38,8 +43,11 @@ public record SecretId(String namespace, String name) implements Comparable<Secr
         return true;
     }
 
-    /** Whether {@code namespace} matches {@link #NAMESPACE}. */
+    /** Whether {@code namespace} matches {@link #NAMESPACE} or is {@link #SYSTEM}. */
     public static boolean validNamespace(String namespace) {
+        if (SYSTEM.equals(namespace)) {
+            return true;
+        }
         if (namespace == null || namespace.isEmpty() || namespace.length() > 64) {
             return false;
         }
