@@ -11,6 +11,7 @@ import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
 import dev.shardvault.vault.config.Timeouts;
+import dev.shardvault.vault.peer.PeerLink;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +45,8 @@ final class LocalCluster implements AutoCloseable {
     private final VaultNode[] nodes = new VaultNode[6];
     private final Gateway gateway;
     volatile boolean dropCommits;
+    /** Sees every peer call as it leaves (from, to, route, body), as a node on the receiving end would. */
+    volatile PeerLink tap = PeerLink.DIRECT;
 
     LocalCluster(Path root) {
         this.root = root;
@@ -115,6 +118,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private void link(int from, int to, String route, byte[] body) throws PeerUnavailableException {
+        tap.beforeSend(from, to, route, body);
         if (dropCommits && route.equals("/decide")) {
             throw new PeerUnavailableException("test: commit dropped", null);
         }

@@ -27,7 +27,7 @@ final class NodeMetrics implements AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<String, Counter> writes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Tag node;
 
-    NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader, Peers peers) {
+    NodeMetrics(int nodeId, ShardStore store, ReadCoordinator reader, Peers peers, dev.shardvault.vault.peer.ShareRelease release) {
         this.node = Tag.create("node", Integer.toString(nodeId));
         counter("shardvault.vault.log.records", store, s -> s.logStats().records());
         counter("shardvault.vault.log.fsync.batches", store, s -> s.logStats().batches());
@@ -45,6 +45,7 @@ final class NodeMetrics implements AutoCloseable {
         // Coalescing (calls / batches is the mean batch size), summed over the links to every peer.
         counter("shardvault.vault.peer.batches", peers, p -> sum(p, HttpPeer::batchesSent));
         counter("shardvault.vault.peer.batched.calls", peers, p -> sum(p, HttpPeer::callsBatched));
+        counter("shardvault.vault.share.requests.refused", release, dev.shardvault.vault.peer.ShareRelease::refused);
     }
 
     private static long sum(Peers peers, java.util.function.ToLongFunction<HttpPeer> value) {

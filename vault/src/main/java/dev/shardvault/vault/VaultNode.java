@@ -11,6 +11,8 @@ import dev.shardvault.vault.http.VaultService;
 import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.peer.PeerApi;
 import dev.shardvault.vault.peer.PeerLink;
+import dev.shardvault.vault.peer.ShareRelease;
+import dev.shardvault.tls.ReleaseKeys;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
@@ -73,6 +75,7 @@ public final class VaultNode implements AutoCloseable {
     private final dev.shardvault.vault.read.Sweeper sweeper;
     private final ReadCoordinator reader;
     private final NodeMetrics metrics;
+    private final ShareRelease shareRelease;
     private volatile boolean closed;
 
     static {
@@ -112,16 +115,21 @@ public final class VaultNode implements AutoCloseable {
             resolver.resolveOwn();
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             this.reader = reader;
-            this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, reader);
-            this.metrics = new NodeMetrics(self, store, reader, peers);
+            this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers);
+            // Gateways' release keys: in memory only, registered again by each gateway's probes after a restart.
+            ReleaseKeys releaseKeys = new ReleaseKeys();
+            this.shareRelease = new ShareRelease(self, releaseKeys);
+            ShareRelease release = shareRelease;
+            this.metrics = new NodeMetrics(self, store, reader, peers, release);
             Coordinator coordinator = new Coordinator(self, config.cluster(), store, peers, inFlight, new SecureRandom(),
                     new Coordinator.Timeouts(timeouts.prepareMillis(), timeouts.graceMillis(), timeouts.commitMillis(),
                                              timeouts.writeBudgetMillis()),
-                    (id, version) -> reader.read(id, new Selector.ByVersion(version)) instanceof ReadCoordinator.ReadResult.Found found
+                    (id, version, authorization) -> reader.read(id, new Selector.ByVersion(version), authorization)
+                                                    instanceof ReadCoordinator.ReadResult.Found found
                             ? java.util.Optional.of(found.value()) : java.util.Optional.empty());
             NodeAddress address = config.address();
             long maxPeerBodyBytes = (long) config.log().maxRecordBytes() + PEER_BODY_ENVELOPE_BYTES;
-            PeerApi peerApi = new PeerApi(participant, maxPeerBodyBytes,
+            PeerApi peerApi = new PeerApi(participant, release, maxPeerBodyBytes,
                                           (int) Math.max(MIN_PEER_BUDGET_BYTES, maxPeerBodyBytes));
             Set<Identity> otherNodes = new HashSet<>();
             for (NodeAddress node : config.cluster().nodes()) {
@@ -129,7 +137,7 @@ public final class VaultNode implements AutoCloseable {
                     otherNodes.add(Identity.node(node.id()));
                 }
             }
-            VaultService gatewayApi = new VaultService(coordinator, reader, config.cluster(), metrics::write);
+            VaultService gatewayApi = new VaultService(self, releaseKeys, coordinator, reader, config.cluster(), metrics::write);
             this.server = WebServer.builder()
                     .host(address.host())
                     .port(address.port())
@@ -176,6 +184,11 @@ public final class VaultNode implements AutoCloseable {
     /** Sweeps against every peer now (tests; the background loop sweeps against one peer per interval). */
     public int sweepNow() {
         return sweeper.sweepAll();
+    }
+
+    /** Times a sweep found a peer with a newer version than this node's (left to read repair). */
+    public long sweepBehind() {
+        return sweeper.behind();
     }
 
     /** Peer entries this node's sweeps have compared since it started (a pass over changes compares few). */
@@ -261,6 +274,11 @@ public final class VaultNode implements AutoCloseable {
                 remote.close();
             }
         }
+    }
+
+    /** Share and repair requests this node refused for want of a valid authorization. */
+    public long sharesRefused() {
+        return shareRelease.refused();
     }
 
     /** This node's store, for tests and diagnostics. */

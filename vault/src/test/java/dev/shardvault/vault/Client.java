@@ -1,5 +1,9 @@
 package dev.shardvault.vault;
 
+import dev.shardvault.tls.ReleaseGrant;
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.TestTls;
 import io.helidon.http.HeaderNames;
@@ -35,8 +39,11 @@ final class Client {
     }
 
     private final WebClient client;
+    private final int node;
 
-    Client(URI uri) {
+    /** A client of node {@code node}: every request carries an authorization for it as the gateway would issue. */
+    Client(URI uri, int node) {
+        this.node = node;
         this.client = WebClient.builder().baseUri(uri).tls(TestTls.client(Identity.gateway())).readTimeout(Duration.ofSeconds(30))
                 .build();
     }
@@ -89,7 +96,76 @@ final class Client {
         return send("GET", "/internal/v1/secrets/" + NS + (query.isEmpty() ? "" : "?" + query), null);
     }
 
+    /**
+     * What the gateway would authorize for this request: the kind and names from the route and body, the body's
+     * requestTime. Null for a route it does not know (the node refuses it, as it would from any client).
+     */
+    ReleaseGrant grantFor(String method, String path, String body) {
+        String[] parts = path.split("/"); // "", internal, v1, secrets|batches|deletions, namespace, name?, versions?
+        if (parts.length < 5) {
+            return null;
+        }
+        JsonObject json = JsonObject.EMPTY_JSON_OBJECT;
+        try {
+            if (body != null && body.startsWith("{")) {
+                json = Json.createReader(new StringReader(body)).readObject();
+            }
+        } catch (jakarta.json.JsonException e) {
+            // malformed on purpose: the node answers 400 before it looks at the authorization
+        }
+        long requestTime = System.currentTimeMillis();
+        if (json.get("requestTime") instanceof jakarta.json.JsonString stamp) {
+            try {
+                requestTime = java.time.OffsetDateTime.parse(stamp.getString()).toInstant().toEpochMilli();
+            } catch (java.time.DateTimeException e) {
+                // the node answers 400 for it
+            }
+        }
+        String namespace = parts[4];
+        List<String> names = new ArrayList<>();
+        ReleaseGrant.Kind kind;
+        switch (parts[3]) {
+            case "secrets" -> {
+                if (method.equals("POST")) {
+                    kind = ReleaseGrant.Kind.WRITE;
+                    names.add(json.getString("name", ""));
+                } else if (method.equals("PUT")) {
+                    kind = ReleaseGrant.Kind.WRITE;
+                    names.add(parts[5]);
+                } else if (parts.length == 5) {
+                    kind = ReleaseGrant.Kind.META;
+                } else {
+                    kind = parts.length > 6 ? ReleaseGrant.Kind.META : ReleaseGrant.Kind.READ;
+                    names.add(parts[5]);
+                }
+            }
+            case "batches" -> {
+                kind = ReleaseGrant.Kind.WRITE;
+                if (json.get("creates") instanceof jakarta.json.JsonArray creates) {
+                    for (var create : creates) {
+                        if (create instanceof JsonObject object) {
+                            names.add(object.getString("name", ""));
+                        }
+                    }
+                }
+            }
+            case "deletions" -> {
+                kind = ReleaseGrant.Kind.DELETE;
+                names.add(parts.length > 5 ? parts[5] : "");
+            }
+            default -> {
+                return null;
+            }
+        }
+        return TestGrants.grant(kind, node, namespace, names, requestTime);
+    }
+
     Answer send(String method, String path, String body) {
+        return sendWith(method, path, body, grantFor(method, path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?')), body));
+    }
+
+    /** Sends with exactly {@code grant} as the authorization (none when null). */
+    Answer sendWith(String method, String path, String body, ReleaseGrant grant) {
         int question = path.indexOf('?');
         var request = client.method(io.helidon.http.Method.create(method)).path(question < 0 ? path : path.substring(0, question));
         if (question >= 0) {
@@ -100,6 +176,9 @@ final class Client {
         }
         if (body != null) {
             request.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json"));
+        }
+        if (grant != null) {
+            request.header(HeaderValues.create(HeaderNames.create(ReleaseGrant.HEADER), grant.header()));
         }
         try (HttpClientResponse response = body == null ? request.request() : request.submit(body)) {
             String text = response.as(String.class);

@@ -50,7 +50,7 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     Client client(int id) {
-        return new Client(URI.create("https://127.0.0.1:" + ports[id]));
+        return new Client(URI.create("https://127.0.0.1:" + ports[id]), id);
     }
 
     Path dataDir(int id) {
@@ -87,6 +87,7 @@ final class NodeProcesses implements AutoCloseable {
             }
             try (HttpClientResponse response = client.get("/observe/health").request()) {
                 if (response.status().code() == 200) {
+                    TestGrants.register(URI.create("https://127.0.0.1:" + ports[id]), id); // as the gateway's probe does
                     return;
                 }
             } catch (RuntimeException e) {

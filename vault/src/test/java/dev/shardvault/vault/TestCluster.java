@@ -88,7 +88,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     Client client(int id) {
-        return new Client(node(id).uri());
+        return new Client(node(id).uri(), id);
     }
 
     /** Stops a node (its servers and log); its data stays. */
@@ -112,7 +112,9 @@ final class TestCluster implements AutoCloseable {
     private VaultNode open(int id) {
         NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts, TestTls.material(Identity.node(id)));
         try {
-            return VaultNode.start(config, link, logFailures::add);
+            VaultNode node = VaultNode.start(config, link, logFailures::add);
+            TestGrants.register(node.uri(), id); // as the gateway's probe does for a node that (re)started
+            return node;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

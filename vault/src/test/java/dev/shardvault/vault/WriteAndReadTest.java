@@ -180,4 +180,30 @@ class WriteAndReadTest extends ClusterTestBase {
         assertEquals(400, client.read("OK", "at=yesterday").status());
         assertEquals(0, client.list("").body().getJsonArray("secrets").size());
     }
+
+    @Test
+    void aRequestWithoutTheGatewaysAuthorizationForItIsRefusedAndChangesNothing() {
+        Client client = cluster.client(1);
+        long now = System.currentTimeMillis();
+        String stamp = java.time.Instant.ofEpochMilli(now).toString();
+        String body = "{\"name\":\"GUARDED\",\"value\":\"x\",\"requestTime\":\"" + stamp + "\"}";
+        String path = "/internal/v1/secrets/default";
+        java.util.Map<String, dev.shardvault.tls.ReleaseGrant> refused = new java.util.LinkedHashMap<>();
+        refused.put("none", null);
+        refused.put("another name", TestGrants.grant(dev.shardvault.tls.ReleaseGrant.Kind.WRITE, 1, "default", List.of("OTHER"), now));
+        refused.put("another node", TestGrants.grant(dev.shardvault.tls.ReleaseGrant.Kind.WRITE, 2, "default", List.of("GUARDED"), now));
+        refused.put("another kind", TestGrants.grant(dev.shardvault.tls.ReleaseGrant.Kind.READ, 1, "default", List.of("GUARDED"), now));
+        refused.put("another requestTime", TestGrants.grant(dev.shardvault.tls.ReleaseGrant.Kind.WRITE, 1, "default",
+                                                            List.of("GUARDED"), now + 60_000));
+        refused.put("expired", TestGrants.grant(dev.shardvault.tls.ReleaseGrant.Kind.WRITE, 1, "default", List.of("GUARDED"),
+                                                now, now - 60_000));
+        refused.forEach((why, grant) -> {
+            Answer answer = client.sendWith("POST", path, body, grant);
+            assertEquals(403, answer.status(), why + ": " + answer);
+            assertEquals("urn:shardvault:forbidden", answer.type(), why);
+        });
+        assertEquals(404, client.read("GUARDED").status(), "nothing was written");
+        assertEquals(201, client.send("POST", path, body).status(), "the same request, authorized, is written");
+        assertEquals(403, client.sendWith("GET", path + "/GUARDED", null, null).status(), "and read only when authorized");
+    }
 }

@@ -4,6 +4,10 @@ import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.forward.VaultNodes.Answer;
+import dev.shardvault.gateway.forward.VaultNodes.Grant;
+import dev.shardvault.tls.ReleaseGrant;
+import java.time.Instant;
+import java.util.List;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import io.helidon.http.Method;
@@ -72,7 +76,7 @@ public final class TokenSync implements AutoCloseable {
             if (after != null) {
                 query.put("after", after);
             }
-            Answer page = vault.send(Method.GET, SECRETS, query, null);
+            Answer page = vault.send(Method.GET, SECRETS, query, null, Grant.meta(TokenRecord.NAMESPACE, List.of()));
             if (page.status() != 200) {
                 throw new ProblemException(Problem.fromVault(page.status(), page.body()));
             }
@@ -87,7 +91,7 @@ public final class TokenSync implements AutoCloseable {
             after = page.body().isNull("next") ? null : page.body().getString("next");
         } while (after != null);
         changed.forEach((name, version) -> {
-            Answer read = vault.send(Method.GET, SECRETS + "/" + name, Map.of(), null);
+            Answer read = vault.send(Method.GET, SECRETS + "/" + name, Map.of(), null, Grant.read(TokenRecord.NAMESPACE, name));
             if (read.status() == 200) {
                 learn(read.body());
             }
@@ -106,17 +110,22 @@ public final class TokenSync implements AutoCloseable {
     }
 
     /** Stores a new record (201 or the vault's problem) and knows it at once. */
-    public void create(TokenRecord record, String idempotencyKey, String requestTime) {
+    public void create(TokenRecord record, String idempotencyKey, long requestTimeMillis) {
         JsonObject body = JSON.createObjectBuilder().add("name", record.secretName()).add("value", record.toStored())
-                .add("requestTime", requestTime).add("idempotencyKey", idempotencyKey).build();
-        tokens.learn(record, written(vault.send(Method.POST, SECRETS, Map.of(), body), 201));
+                .add("requestTime", Instant.ofEpochMilli(requestTimeMillis).toString()).add("idempotencyKey", idempotencyKey).build();
+        tokens.learn(record, written(vault.send(Method.POST, SECRETS, Map.of(), body, write(record, requestTimeMillis)), 201));
     }
 
     /** Replaces a record's stored form, if it is still at {@code version}, and knows it at once. */
-    public void update(TokenRecord record, long version, String idempotencyKey, String requestTime) {
+    public void update(TokenRecord record, long version, String idempotencyKey, long requestTimeMillis) {
         JsonObject body = JSON.createObjectBuilder().add("value", record.toStored()).add("expectedVersion", version)
-                .add("requestTime", requestTime).add("idempotencyKey", idempotencyKey).build();
-        tokens.learn(record, written(vault.send(Method.PUT, SECRETS + "/" + record.secretName(), Map.of(), body), 200));
+                .add("requestTime", Instant.ofEpochMilli(requestTimeMillis).toString()).add("idempotencyKey", idempotencyKey).build();
+        tokens.learn(record, written(vault.send(Method.PUT, SECRETS + "/" + record.secretName(), Map.of(), body,
+                                                write(record, requestTimeMillis)), 200));
+    }
+
+    private static Grant write(TokenRecord record, long requestTimeMillis) {
+        return new Grant(ReleaseGrant.Kind.WRITE, TokenRecord.NAMESPACE, List.of(record.secretName()), requestTimeMillis);
     }
 
     private static long written(Answer answer, int expected) {

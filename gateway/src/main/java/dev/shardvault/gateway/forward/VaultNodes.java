@@ -8,6 +8,8 @@ import dev.shardvault.gateway.problem.ProblemException;
 import dev.shardvault.tls.HandshakeTimeout;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.IdleMonitorRace;
+import dev.shardvault.tls.ReleaseGrant;
+import dev.shardvault.tls.ReleaseKeys;
 import dev.shardvault.tls.ServerIdentity;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
@@ -50,6 +52,24 @@ public final class VaultNodes implements AutoCloseable {
     public record Answer(int status, JsonObject body, boolean afterAmbiguousFailure) {
     }
 
+    /**
+     * What a forwarded request may touch, authorized for whichever node it is sent to ({@link ReleaseGrant}):
+     * {@code requestTimeMillis} is the stamp a write carries (for other kinds, when it was made).
+     */
+    public record Grant(ReleaseGrant.Kind kind, String namespace, List<String> names, long requestTimeMillis) {
+        public Grant {
+            names = List.copyOf(names);
+        }
+
+        public static Grant read(String namespace, String name) {
+            return new Grant(ReleaseGrant.Kind.READ, namespace, List.of(name), System.currentTimeMillis());
+        }
+
+        public static Grant meta(String namespace, List<String> names) {
+            return new Grant(ReleaseGrant.Kind.META, namespace, names, System.currentTimeMillis());
+        }
+    }
+
     /** What the last probe found. */
     public record NodeStatus(int id, URI uri, boolean up, long latencyMillis) {
     }
@@ -57,6 +77,8 @@ public final class VaultNodes implements AutoCloseable {
     /** A probe connection stays pooled this many probe intervals (see the constructor). */
     private static final int PROBE_IDLE_INTERVALS = 10;
     private static final io.helidon.http.Header JSON_BODY = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final io.helidon.http.HeaderName AUTHORIZATION = HeaderNames.create(ReleaseGrant.HEADER);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final List<GatewayConfig.VaultNodeAddress> addresses;
     private final List<Http1Client> clients = new ArrayList<>();
@@ -67,6 +89,8 @@ public final class VaultNodes implements AutoCloseable {
     private final AtomicInteger next = new AtomicInteger();
     private final long probeIntervalMillis;
     private final Duration requestTimeout;
+    /** This gateway's release keys, one per node, made at start and never stored (see {@link ReleaseKeys}). */
+    private final ReleaseKeys.GatewayKeys keys;
     private final Thread prober;
     private volatile boolean closed;
 
@@ -75,6 +99,7 @@ public final class VaultNodes implements AutoCloseable {
         this.addresses = config.nodes();
         this.probeIntervalMillis = config.probeIntervalMillis();
         this.requestTimeout = Duration.ofMillis(config.requestTimeoutMillis());
+        this.keys = ReleaseKeys.generate(addresses.stream().map(GatewayConfig.VaultNodeAddress::id).toList());
         this.status = new NodeStatus[addresses.size()];
         this.probing = new Thread[addresses.size()];
         Duration connect = Duration.ofMillis(config.connectTimeoutMillis());
@@ -108,14 +133,14 @@ public final class VaultNodes implements AutoCloseable {
      *
      * @throws ProblemException 503 when no node answered
      */
-    public Answer send(Method method, String path, Map<String, String> query, JsonObject body) {
+    public Answer send(Method method, String path, Map<String, String> query, JsonObject body, Grant grant) {
         List<Integer> order = order();
         byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
         StringBuilder failures = new StringBuilder();
         boolean ambiguous = false;
         for (int index : order) {
             try {
-                return exchange(index, method, path, query, bytes, ambiguous);
+                return exchange(index, method, path, query, bytes, grant, ambiguous);
             } catch (RuntimeException e) {
                 markDown(index);
                 // Refused at connect: the request never left. Anything later may have reached the node.
@@ -134,11 +159,12 @@ public final class VaultNodes implements AutoCloseable {
      * One request to one node, sent once more to the same node if it failed only because Helidon's idle monitor
      * closed its pooled connection meanwhile (see {@link IdleMonitorRace}); the node is not down then.
      */
-    private Answer exchange(int index, Method method, String path, Map<String, String> query, byte[] bytes,
+    private Answer exchange(int index, Method method, String path, Map<String, String> query, byte[] bytes, Grant grant,
                             boolean ambiguous) {
         for (int attempt = 1; ; attempt++) {
             Http1ClientRequest request = clients.get(index).method(method).path(path);
             query.forEach(request::queryParam);
+            request.header(AUTHORIZATION, authorize(grant, addresses.get(index).id()).header());
             long started = System.nanoTime();
             try (HttpClientResponse response = bytes == null ? request.request()
                     : request.header(JSON_BODY).submit(bytes)) {
@@ -149,6 +175,14 @@ public final class VaultNodes implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The authorization of {@code grant} for node {@code coordinator}, tagged for every node. */
+    private ReleaseGrant authorize(Grant grant, int coordinator) {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        return ReleaseGrant.issue(keys.keyId(), keys.perNode(), grant.kind(), coordinator, grant.namespace(), grant.names(),
+                                  grant.requestTimeMillis(), System.currentTimeMillis(), nonce);
     }
 
     private static Http1Client client(int node, URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
@@ -256,7 +290,13 @@ public final class VaultNodes implements AutoCloseable {
     private void probe(int index) {
         long started = System.nanoTime();
         boolean up;
-        try (HttpClientResponse response = probes.get(index).get("/observe/health").request()) {
+        // The probe hands the node its release key: a node that restarted (keys are in memory only) has it again
+        // within one probe interval, and a node that does not take it is not up.
+        byte[] registration = JSON.createObjectBuilder().add("keyId", Long.toString(keys.keyId()))
+                .add("key", java.util.Base64.getEncoder().encodeToString(keys.perNode().get(addresses.get(index).id())))
+                .build().toString().getBytes(StandardCharsets.UTF_8);
+        try (HttpClientResponse response = probes.get(index).post("/internal/v1/release-keys").header(JSON_BODY)
+                .submit(registration)) {
             up = response.status().code() == 200;
         } catch (RuntimeException e) {
             up = false;

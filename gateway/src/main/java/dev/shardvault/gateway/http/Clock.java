@@ -15,11 +15,6 @@ final class Clock {
     private Clock() {
     }
 
-    /** Now, RFC 3339 UTC with milliseconds. */
-    static String now() {
-        return MILLIS.format(Instant.now());
-    }
-
     /** {@code millis} since the epoch, RFC 3339 UTC with milliseconds. */
     static String format(long millis) {
         return MILLIS.format(Instant.ofEpochMilli(millis));

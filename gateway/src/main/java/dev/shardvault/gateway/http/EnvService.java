@@ -13,6 +13,8 @@ import dev.shardvault.gateway.env.EnvTransformer.Lookup;
 import dev.shardvault.gateway.env.EnvTransformer.Result;
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.forward.VaultNodes.Answer;
+import dev.shardvault.gateway.forward.VaultNodes.Grant;
+import dev.shardvault.tls.ReleaseGrant;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import io.helidon.http.HeaderNames;
@@ -107,7 +109,8 @@ final class EnvService implements HttpService {
         public Map<String, Lookup> read(Set<String> names) {
             Map<String, Lookup> found = new ConcurrentHashMap<>();
             parallel(names, name -> {
-                Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name, Map.of(), null);
+                Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name, Map.of(), null,
+                                           Grant.read(namespace, name));
                 found.put(name, switch (answer.status()) {
                     case 200 -> new Lookup.Found(answer.body().getString("value"));
                     case 404 -> new Lookup.Failed("not-found");
@@ -122,7 +125,8 @@ final class EnvService implements HttpService {
         public Set<String> existing(Set<String> names) {
             Set<String> existing = ConcurrentHashMap.newKeySet();
             parallel(names, name -> {
-                if (vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name + "/versions", Map.of(), null).status() == 200) {
+                if (vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name + "/versions", Map.of(), null,
+                               Grant.meta(namespace, List.of(name))).status() == 200) {
                     existing.add(name);
                 }
             });
@@ -133,9 +137,11 @@ final class EnvService implements HttpService {
         public Creation createAll(Map<String, String> plaintexts) {
             JsonArrayBuilder creates = JSON.createArrayBuilder();
             plaintexts.forEach((name, value) -> creates.add(JSON.createObjectBuilder().add("name", name).add("value", value)));
-            JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key)
+            long now = System.currentTimeMillis();
+            JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key)
                     .add("creates", creates).build();
-            Answer answer = SecretsService.settled(vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body), key);
+            Grant grant = new Grant(ReleaseGrant.Kind.WRITE, namespace, List.copyOf(plaintexts.keySet()), now);
+            Answer answer = SecretsService.settled(vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body, grant), key);
             metrics.write(answer);
             if (answer.status() == 201) {
                 return new Creation.Created();

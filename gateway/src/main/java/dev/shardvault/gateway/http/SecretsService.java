@@ -6,6 +6,8 @@ import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.forward.VaultNodes;
 import dev.shardvault.gateway.forward.VaultNodes.Answer;
+import dev.shardvault.gateway.forward.VaultNodes.Grant;
+import dev.shardvault.tls.ReleaseGrant;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
 import io.helidon.http.HeaderNames;
@@ -21,6 +23,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,9 +63,11 @@ final class SecretsService implements HttpService {
         }
         String value = Requests.value(body);
         String key = key(req);
+        long now = System.currentTimeMillis();
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
-                .add("requestTime", Clock.now()).add("idempotencyKey", key).build();
-        Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward), key);
+                .add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
+        Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward,
+                                           write(principal, name, now)), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 201);
         res.status(Status.CREATED_201)
@@ -77,11 +82,12 @@ final class SecretsService implements HttpService {
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
         String key = key(req);
-        JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.now())
+        long now = System.currentTimeMillis();
+        JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.format(now))
                 .add("idempotencyKey", key);
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
         Answer answer = settled(vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward.build()), key);
+                                           forward.build(), write(principal, name, now)), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
@@ -104,7 +110,8 @@ final class SecretsService implements HttpService {
             }
             query.put("at", t);
         });
-        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null);
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null,
+                                   Grant.read(principal.namespace(), name));
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
         json(res, JSON.createObjectBuilder()
@@ -116,7 +123,8 @@ final class SecretsService implements HttpService {
     private void history(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
         Principal principal = requests.authorize(req, Action.READ, name);
-        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name + "/versions", Map.of(), null);
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name + "/versions", Map.of(), null,
+                                   Grant.meta(principal.namespace(), List.of(name)));
         json(res, expect(answer, 200));
     }
 
@@ -136,7 +144,8 @@ final class SecretsService implements HttpService {
                 throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
             }
         }
-        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null);
+        Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null,
+                                   Grant.meta(principal.namespace(), List.of()));
         JsonObject page = expect(answer, 200);
         if (principal.scope().whole()) {
             json(res, page);
@@ -156,11 +165,16 @@ final class SecretsService implements HttpService {
         String name = Requests.name(req.path().pathParameters().get("name"));
         Principal principal = requests.authorize(req, Action.DELETE, name);
         String key = key(req);
-        JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.now()).add("idempotencyKey", key).build();
+        long now = System.currentTimeMillis();
+        JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward), key);
+                                           forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now)), key);
         metrics.write(answer);
         json(res, expect(answer, 200));
+    }
+
+    private static Grant write(Principal principal, String name, long requestTimeMillis) {
+        return new Grant(ReleaseGrant.Kind.WRITE, principal.namespace(), List.of(name), requestTimeMillis);
     }
 
     /** The client's key, or a fresh one: every forwarded write is idempotent, so fail-over cannot apply it twice. */

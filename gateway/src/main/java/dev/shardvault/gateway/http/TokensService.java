@@ -93,7 +93,7 @@ final class TokensService implements HttpService {
         TokenRecord record = new TokenRecord(TokenIds.newId(), HexFormat.of().formatHex(Tokens.sha256(bearer)),
                                              caller.namespace(), actions, scope, expiresAt, label, caller.tokenId(), now, false);
         // A fresh key per mint, never the client's: a retry must not be answered with a bearer that was never stored.
-        sync.create(record, "gateway-token-" + UUID.randomUUID(), Clock.format(now));
+        sync.create(record, "gateway-token-" + UUID.randomUUID(), now);
         JsonObjectBuilder answer = describe(record, false).add("token", bearer);
         res.status(Status.CREATED_201);
         SecretsService.json(res, answer.build());
@@ -131,14 +131,14 @@ final class TokensService implements HttpService {
         }
         if (!record.revoked()) {
             try {
-                sync.update(record.revoke(), tokens.version(id), "gateway-revoke-" + UUID.randomUUID(), Clock.now());
+                sync.update(record.revoke(), tokens.version(id), "gateway-revoke-" + UUID.randomUUID(), System.currentTimeMillis());
             } catch (ProblemException e) {
                 if (e.problem().status() != 412) {
                     throw e;
                 }
                 // Changed meanwhile through another gateway: only revocation changes a record.
                 sync.update(record.revoke(), e.problem().toJson().getJsonNumber("currentVersion").longValue(),
-                            "gateway-revoke-" + UUID.randomUUID(), Clock.now());
+                            "gateway-revoke-" + UUID.randomUUID(), System.currentTimeMillis());
             }
         }
         JsonArrayBuilder ids = JSON.createArrayBuilder();

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class VaultNodesTest {
 
     private static final long PROBE_INTERVAL_MILLIS = 1_000;
+    private static final VaultNodes.Grant LIST = VaultNodes.Grant.meta("default", List.of());
 
     @Test
     void probesKeepTheirConnectionAndASilentNodeIsDownAtTheProbeTimeout() throws Exception {
@@ -41,7 +42,8 @@ class VaultNodesTest {
         CountDownLatch fiveProbes = new CountDownLatch(5);
         WebServer node = WebServer.builder().host("127.0.0.1").port(0)
                 .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
-                .routing(routing -> routing.get("/observe/health", (req, res) -> {
+                .routing(routing -> routing.post("/internal/v1/release-keys", (req, res) -> {
+                    req.content().consume();
                     probePorts.add(req.remotePeer().port());
                     fiveProbes.countDown();
                     res.send("{\"status\":\"UP\"}");
@@ -100,7 +102,10 @@ class VaultNodesTest {
         WebServer node = WebServer.builder().host("127.0.0.1").port(0)
                 .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
                 .routing(routing -> routing
-                        .get("/observe/health", (req, res) -> res.send("{\"status\":\"UP\"}"))
+                        .post("/internal/v1/release-keys", (req, res) -> {
+                            req.content().consume();
+                            res.send("{\"status\":\"UP\"}");
+                        })
                         .get("/internal/v1/secrets/default", (req, res) -> {
                             Thread.sleep(120);
                             res.header("Content-Type", "application/json").send("{\"secrets\":[]}");
@@ -113,9 +118,9 @@ class VaultNodesTest {
                 Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
         try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
             for (long idleMillis = 240; idleMillis <= 420; idleMillis += 30) {
-                assertEquals(200, nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null).status());
+                assertEquals(200, nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null, LIST).status());
                 Thread.sleep(idleMillis); // the stimulus: how long the connection lies idle in the pool
-                VaultNodes.Answer answer = nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null);
+                VaultNodes.Answer answer = nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null, LIST);
                 assertEquals(200, answer.status(), "after " + idleMillis + " ms idle");
                 assertFalse(answer.afterAmbiguousFailure(), "after " + idleMillis + " ms idle");
             }

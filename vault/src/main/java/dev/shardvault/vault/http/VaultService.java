@@ -2,6 +2,8 @@ package dev.shardvault.vault.http;
 
 import static dev.shardvault.vault.http.JsonCodec.JSON;
 
+import dev.shardvault.tls.ReleaseGrant;
+import dev.shardvault.tls.ReleaseKeys;
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.Outcome;
 import dev.shardvault.vault.model.RequestId;
@@ -55,14 +57,24 @@ public final class VaultService implements HttpService {
     /** How far ahead of this node's clock a gateway's requestTime may be (clocks of one cluster disagree by less). */
     static final long MAX_CLOCK_SKEW_MILLIS = 60_000;
 
+    private static final io.helidon.http.HeaderName AUTHORIZATION = HeaderNames.create(ReleaseGrant.HEADER);
+
     private final Coordinator coordinator;
     private final ReadCoordinator reader;
     private final dev.shardvault.vault.config.ClusterConfig cluster;
     private final java.util.function.Consumer<String> outcomes;
 
-    /** {@code outcomes} counts every write by outcome: committed, voting, writing, rejected. */
-    public VaultService(Coordinator coordinator, ReadCoordinator reader, dev.shardvault.vault.config.ClusterConfig cluster,
-                        java.util.function.Consumer<String> outcomes) {
+    private final int self;
+    private final ReleaseKeys releaseKeys;
+
+    /**
+     * {@code outcomes} counts every write by outcome: committed, voting, writing, rejected. {@code releaseKeys}:
+     * the gateways' keys for this node, which every request's authorization is checked with.
+     */
+    public VaultService(int self, ReleaseKeys releaseKeys, Coordinator coordinator, ReadCoordinator reader,
+                        dev.shardvault.vault.config.ClusterConfig cluster, java.util.function.Consumer<String> outcomes) {
+        this.self = self;
+        this.releaseKeys = releaseKeys;
         this.coordinator = coordinator;
         this.reader = reader;
         this.cluster = cluster;
@@ -89,7 +101,59 @@ public final class VaultService implements HttpService {
              .get("/secrets/{namespace}/{name}", this::read)
              .get("/secrets/{namespace}", this::list)
              .post("/batches/{namespace}", this::batch)
-             .post("/deletions/{namespace}/{name}", this::delete);
+             .post("/deletions/{namespace}/{name}", this::delete)
+             .post("/release-keys", this::releaseKey);
+    }
+
+    /**
+     * A gateway's key for this node ({@code {"keyId": "<signed 64-bit decimal>", "key": "<base64, 32 bytes>"}}),
+     * sent with every health probe; kept in memory only. Only the gateway identity reaches this socket.
+     */
+    private void releaseKey(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            JsonObject body = json(rq);
+            long keyId;
+            byte[] key;
+            try {
+                keyId = Long.parseLong(string(body, "keyId"));
+                key = java.util.Base64.getDecoder().decode(string(body, "key"));
+                releaseKeys.put(keyId, key);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("key", "must be a decimal keyId and a base64 key of " + ReleaseKeys.KEY_BYTES + " bytes", false);
+            }
+            Arrays.fill(key, (byte) 0);
+            sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("status", "UP").add("node", self).build());
+        });
+    }
+
+    /**
+     * The gateway's authorization of this request, for this node as coordinator, of {@code kind} in
+     * {@code namespace} naming every one of {@code names}.
+     *
+     * @throws ReleaseGrant.Refused otherwise (answered 403 by {@link #guarded})
+     */
+    private ReleaseGrant authorized(ServerRequest rq, ReleaseGrant.Kind kind, String namespace, List<String> names) {
+        ReleaseGrant grant = ReleaseGrant.verifyHeader(rq.headers().first(AUTHORIZATION).orElse(null), self, releaseKeys,
+                                                       System.currentTimeMillis());
+        if (grant.coordinator() != self) {
+            throw new ReleaseGrant.Refused("the authorization was issued for node " + grant.coordinator());
+        }
+        if (grant.kind() != kind) {
+            throw new ReleaseGrant.Refused("a " + grant.kind() + " authorization does not allow a " + kind);
+        }
+        if (!grant.namespace().equals(namespace) || !grant.names().containsAll(names)) {
+            throw new ReleaseGrant.Refused("the authorization does not name what this request touches");
+        }
+        return grant;
+    }
+
+    /** A write's {@code requestTime}, which must be the one the gateway authorized. */
+    private static long requestTime(JsonObject body, ReleaseGrant grant) {
+        long stamp = requestTime(body);
+        if (stamp != grant.requestTimeMillis()) {
+            throw new ReleaseGrant.Refused("requestTime is not the one the gateway authorized");
+        }
+        return stamp;
     }
 
     /** A request that cannot be served as sent: answered with a 400 or 413 problem. */
@@ -111,6 +175,9 @@ public final class VaultService implements HttpService {
     private static void guarded(ServerRequest req, ServerResponse res, Handler handler) {
         try {
             handler.handle(req, res);
+        } catch (ReleaseGrant.Refused e) {
+            Problems.send(res, Status.FORBIDDEN_403, Problems.FORBIDDEN, "Forbidden",
+                          "no valid gateway authorization: " + e.getMessage());
         } catch (BadRequest e) {
             if (e.tooLarge) {
                 Problems.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413, Problems.TOO_LARGE, "Too large", e.getMessage(),
@@ -127,7 +194,9 @@ public final class VaultService implements HttpService {
         guarded(req, res, (rq, rs) -> {
             String namespace = namespace(rq);
             JsonObject body = json(rq);
-            writeOne(rs, namespace, body, id(namespace, string(body, "name")), Op.Put.Kind.CREATE, -1, Status.CREATED_201);
+            SecretId id = id(namespace, string(body, "name"));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.WRITE, namespace, List.of(id.name()));
+            writeOne(rs, namespace, body, id, Op.Put.Kind.CREATE, -1, Status.CREATED_201, grant);
         });
     }
 
@@ -135,24 +204,25 @@ public final class VaultService implements HttpService {
         guarded(req, res, (rq, rs) -> {
             String namespace = namespace(rq);
             SecretId id = id(namespace, rq.path().pathParameters().get("name"));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.WRITE, namespace, List.of(id.name()));
             JsonObject body = json(rq);
             long expected = -1;
             if (body.containsKey("expectedVersion") && body.get("expectedVersion") != JsonValue.NULL) {
                 expected = positive(body, "expectedVersion");
             }
-            writeOne(rs, namespace, body, id, Op.Put.Kind.UPDATE, expected, Status.OK_200);
+            writeOne(rs, namespace, body, id, Op.Put.Kind.UPDATE, expected, Status.OK_200, grant);
         });
     }
 
     /** One put: seal the value, run the transaction, zero the plaintext buffers, answer. */
     private void writeOne(ServerResponse res, String namespace, JsonObject body, SecretId id, Op.Put.Kind kind,
-                          long expectedVersion, Status success) {
+                          long expectedVersion, Status success, ReleaseGrant grant) {
         byte[] value = value(body, "value");
         Coordinator.Put put = new Coordinator.Put(id, kind, expectedVersion, SealedValue.seal(value));
         Arrays.fill(value, (byte) 0);
         try {
-            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                                                                                        requestTime(body), List.of(put))));
+            WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(
+                    requestId(namespace, body), requestTime(body, grant), List.of(put), grant.encoded())));
             respondWrite(res, result, success);
         } finally {
             Arrays.fill(put.sealedValue(), (byte) 0);
@@ -179,9 +249,11 @@ public final class VaultService implements HttpService {
                                              SealedValue.seal(value)));
                 Arrays.fill(value, (byte) 0);
             }
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.WRITE, namespace,
+                                            puts.stream().map(put -> put.id().name()).toList());
             Coordinator.WriteRequest request;
             try {
-                request = new Coordinator.WriteRequest(requestId(namespace, body), requestTime(body), puts);
+                request = new Coordinator.WriteRequest(requestId(namespace, body), requestTime(body, grant), puts, grant.encoded());
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("creates", e.getMessage(), false);
             }
@@ -195,9 +267,10 @@ public final class VaultService implements HttpService {
         guarded(req, res, (rq, rs) -> {
             String namespace = namespace(rq);
             SecretId id = id(namespace, rq.path().pathParameters().get("name"));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.DELETE, namespace, List.of(id.name()));
             JsonObject body = json(rq);
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
-                    requestTime(body), List.of(new Coordinator.Remove(id)))));
+                    requestTime(body, grant), List.of(new Coordinator.Remove(id)), grant.encoded())));
             if (result instanceof WriteResult.Committed committed) {
                 sendJson(rs, Status.OK_200, JSON.createObjectBuilder()
                         .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())
@@ -288,7 +361,8 @@ public final class VaultService implements HttpService {
             } else if (at.isPresent()) {
                 selector = new Selector.AsOf(time("at", at.get()));
             }
-            switch (reader.read(id, selector)) {
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.READ, id.namespace(), List.of(id.name()));
+            switch (reader.read(id, selector, grant.encoded())) {
                 case ReadResult.Found found -> {
                     String value = new String(found.value(), StandardCharsets.UTF_8);
                     Arrays.fill(found.value(), (byte) 0);
@@ -315,6 +389,7 @@ public final class VaultService implements HttpService {
     private void history(ServerRequest req, ServerResponse res) {
         guarded(req, res, (rq, rs) -> {
             SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            authorized(rq, ReleaseGrant.Kind.META, id.namespace(), List.of(id.name()));
             switch (reader.history(id)) {
                 case HistoryResult.Versions versions -> {
                     JsonArrayBuilder list = JSON.createArrayBuilder();
@@ -350,6 +425,7 @@ public final class VaultService implements HttpService {
                 }
                 limit = (int) parsed;
             }
+            authorized(rq, ReleaseGrant.Kind.META, namespace, List.of());
             switch (reader.list(namespace, after, limit)) {
                 case ListResult.Page page -> {
                     JsonArrayBuilder secrets = JSON.createArrayBuilder();

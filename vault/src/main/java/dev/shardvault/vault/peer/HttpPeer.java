@@ -151,13 +151,13 @@ public final class HttpPeer implements Peer, AutoCloseable {
     }
 
     @Override
-    public ShareState read(SecretId secret, Selector selector) throws PeerUnavailableException {
-        return await(readAsync(secret, selector), "/read", UNTIMED);
+    public ShareState read(SecretId secret, Selector selector, byte[] authorization) throws PeerUnavailableException {
+        return await(readAsync(secret, selector, authorization), "/read", UNTIMED);
     }
 
     @Override
-    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
-        return coalesced("/read", WireCodec.readRequest(secret, selector), WireCodec::shareState);
+    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector, byte[] authorization) {
+        return coalesced("/read", WireCodec.readRequest(secret, selector, authorization), WireCodec::shareState);
     }
 
     @Override

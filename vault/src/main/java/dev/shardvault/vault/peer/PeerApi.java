@@ -5,6 +5,8 @@ import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.tls.Identity;
+import dev.shardvault.tls.ReleaseGrant;
+import dev.shardvault.vault.protocol.Messages;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -25,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The peer socket's routes: {@code POST /peer/v1/<route>} with a binary body, answered by this node's
@@ -51,7 +53,7 @@ public final class PeerApi implements HttpService {
     private static final Header TEXT_PLAIN = HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
 
     private interface Handler {
-        byte[] handle(byte[] body) throws PeerUnavailableException;
+        byte[] handle(Identity caller, byte[] body) throws PeerUnavailableException;
     }
 
     private final Map<String, Handler> handlers;
@@ -59,12 +61,12 @@ public final class PeerApi implements HttpService {
     private final int budgetBytesPerPeer;
     private final Map<Identity, Semaphore> budgets = new ConcurrentHashMap<>();
 
-    public PeerApi(Peer local, long maxBodyBytes, int budgetBytesPerPeer) {
+    public PeerApi(Peer local, ShareRelease release, long maxBodyBytes, int budgetBytesPerPeer) {
         if (maxBodyBytes > budgetBytesPerPeer) {
             throw new IllegalArgumentException("a peer's budget (" + budgetBytesPerPeer + " bytes) must hold its largest body ("
                                                + maxBodyBytes + ")");
         }
-        this.handlers = handlers(local);
+        this.handlers = handlers(local, release);
         this.maxBodyBytes = maxBodyBytes;
         this.budgetBytesPerPeer = budgetBytesPerPeer;
     }
@@ -73,39 +75,44 @@ public final class PeerApi implements HttpService {
     public void routing(HttpRules rules) {
         for (String route : PeerRoutes.ROUTES) {
             Handler handler = handlers.get(route);
-            rules.post(route, (req, res) -> answer(route, req, res, body -> single(route, handler, body, res)));
+            rules.post(route, (req, res) -> answer(route, req, res, (caller, body) -> single(route, handler, caller, body, res)));
         }
-        rules.post(PeerRoutes.BATCH, (req, res) -> answer(PeerRoutes.BATCH, req, res, body -> batch(body, res)));
+        rules.post(PeerRoutes.BATCH, (req, res) -> answer(PeerRoutes.BATCH, req, res, (caller, body) -> batch(caller, body, res)));
     }
 
     /** What one call came to: an outcome code of {@link PeerRoutes} and the reply or a UTF-8 reason. */
     private record Answer(int outcome, byte[] body) {
     }
 
-    private static Map<String, Handler> handlers(Peer local) {
+    private static Map<String, Handler> handlers(Peer local, ShareRelease release) {
         return Map.of(
-                "/prepare", body -> WireCodec.prepareResult(local.prepare(WireCodec.prepareRequest(body))),
-                "/decide", body -> WireCodec.decideReply(local.decide(WireCodec.decision(body))),
-                "/txn-status", body -> WireCodec.txnStatus(local.txnStatus(WireCodec.txn(body))),
-                "/read", body -> {
+                "/prepare", (caller, body) -> WireCodec.prepareResult(local.prepare(WireCodec.prepareRequest(body))),
+                "/decide", (caller, body) -> WireCodec.decideReply(local.decide(WireCodec.decision(body))),
+                "/txn-status", (caller, body) -> WireCodec.txnStatus(local.txnStatus(WireCodec.txn(body))),
+                "/read", (caller, body) -> {
                     WireCodec.ReadRequest read = WireCodec.readRequest(body);
-                    return WireCodec.shareState(local.read(read.id(), read.selector()));
+                    release.check(caller, read.authorization(), read.id());
+                    return WireCodec.shareState(local.read(read.id(), read.selector(), read.authorization()));
                 },
-                "/history", body -> WireCodec.historyReply(local.history(WireCodec.id(body))),
-                "/list", body -> {
+                "/history", (caller, body) -> WireCodec.historyReply(local.history(WireCodec.id(body))),
+                "/list", (caller, body) -> {
                     WireCodec.ListRequest list = WireCodec.listRequest(body);
                     return WireCodec.listReply(local.list(list.namespace(), list.after(), list.limit()));
                 },
-                "/repair", body -> WireCodec.repairOutcome(local.repair(WireCodec.repairRequest(body))),
-                "/changes", body -> {
+                "/repair", (caller, body) -> {
+                    Messages.RepairRequest repair = WireCodec.repairRequest(body);
+                    release.check(caller, repair.authorization(), repair.id()); // the store keeps the share it accepts
+                    return WireCodec.repairOutcome(local.repair(repair));
+                },
+                "/changes", (caller, body) -> {
                     WireCodec.ChangesRequest changes = WireCodec.changesRequest(body);
                     return WireCodec.changesReply(local.changes(changes.epoch(), changes.after(), changes.limit()));
                 },
-                "/tombstone", body -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body))));
+                "/tombstone", (caller, body) -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body))));
     }
 
     /** Checks the declared length and the caller's budget, reads the body within it and hands it on. */
-    private void answer(String route, ServerRequest req, ServerResponse res, Consumer<byte[]> respond) {
+    private void answer(String route, ServerRequest req, ServerResponse res, BiConsumer<Identity, byte[]> respond) {
         long length = req.headers().contentLength().orElse(-1);
         if (length < 0) {
             reason(res, Status.LENGTH_REQUIRED_411, route + " needs a Content-Length");
@@ -136,17 +143,18 @@ public final class PeerApi implements HttpService {
                 reason(res, Status.BAD_REQUEST_400, "malformed " + route + ": " + e.getMessage());
                 return;
             }
-            respond.accept(body);
+            respond.accept(caller, body);
         } finally {
             budget.release(permits);
         }
     }
 
-    private void single(String route, Handler handler, byte[] body, ServerResponse res) {
-        Answer answer = handle(route, handler, body);
+    private void single(String route, Handler handler, Identity caller, byte[] body, ServerResponse res) {
+        Answer answer = handle(route, handler, caller, body);
         switch (answer.outcome()) {
             case PeerRoutes.OK -> res.status(Status.OK_200).header(OCTET_STREAM).send(answer.body());
             case PeerRoutes.MALFORMED -> reason(res, Status.BAD_REQUEST_400, answer.body());
+            case PeerRoutes.REFUSED -> reason(res, Status.FORBIDDEN_403, answer.body());
             case PeerRoutes.UNAVAILABLE -> reason(res, Status.SERVICE_UNAVAILABLE_503, answer.body());
             default -> reason(res, Status.INTERNAL_SERVER_ERROR_500, answer.body());
         }
@@ -157,7 +165,7 @@ public final class PeerApi implements HttpService {
      * prepare waiting for its fsync holds back nothing, and the prepares of one batch share one group commit),
      * answered together when the last is done.
      */
-    private void batch(byte[] body, ServerResponse res) {
+    private void batch(Identity caller, byte[] body, ServerResponse res) {
         List<WireCodec.Batched> calls;
         try {
             calls = WireCodec.batch(body);
@@ -171,11 +179,11 @@ public final class PeerApi implements HttpService {
         for (int i = 1; i < calls.size(); i++) {
             WireCodec.Batched call = calls.get(i);
             CompletableFuture<Answer> answer = new CompletableFuture<>();
-            Thread.ofVirtual().name("peer-batch-call").start(() -> answer.complete(handle(call)));
+            Thread.ofVirtual().name("peer-batch-call").start(() -> answer.complete(handle(caller, call)));
             answers.add(answer);
         }
         List<WireCodec.Batched> replies = new ArrayList<>(calls.size());
-        Answer first = handle(calls.getFirst());
+        Answer first = handle(caller, calls.getFirst());
         replies.add(new WireCodec.Batched(first.outcome(), first.body()));
         for (CompletableFuture<Answer> answer : answers) {
             Answer done = answer.join();
@@ -184,17 +192,20 @@ public final class PeerApi implements HttpService {
         res.status(Status.OK_200).header(OCTET_STREAM).send(WireCodec.batch(replies));
     }
 
-    private Answer handle(WireCodec.Batched call) {
+    private Answer handle(Identity caller, WireCodec.Batched call) {
         if (call.code() >= PeerRoutes.ROUTES.size()) {
             return reason(PeerRoutes.MALFORMED, "no peer route has code " + call.code());
         }
         String route = PeerRoutes.ROUTES.get(call.code());
-        return handle(route, handlers.get(route), call.body());
+        return handle(route, handlers.get(route), caller, call.body());
     }
 
-    private Answer handle(String route, Handler handler, byte[] body) {
+    private Answer handle(String route, Handler handler, Identity caller, byte[] body) {
         try {
-            return new Answer(PeerRoutes.OK, handler.handle(body));
+            return new Answer(PeerRoutes.OK, handler.handle(caller, body));
+        } catch (ReleaseGrant.Refused e) {
+            LOG.log(System.Logger.Level.INFO, "refused " + route + " from " + caller.uri() + ": " + e.getMessage());
+            return reason(PeerRoutes.REFUSED, "refused: " + e.getMessage());
         } catch (MalformedException | IllegalArgumentException e) {
             return reason(PeerRoutes.MALFORMED, "malformed " + route + ": " + e.getMessage());
         } catch (PeerUnavailableException e) {

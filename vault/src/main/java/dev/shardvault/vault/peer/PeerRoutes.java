@@ -20,6 +20,8 @@ final class PeerRoutes {
     static final int MALFORMED = 1;
     static final int UNAVAILABLE = 2;
     static final int FAILED = 3;
+    /** A share or repair request without a valid gateway authorization for it (403 on its own route). */
+    static final int REFUSED = 4;
 
     private PeerRoutes() {
     }
@@ -38,6 +40,7 @@ final class PeerRoutes {
             case MALFORMED -> "malformed";
             case UNAVAILABLE -> "unavailable";
             case FAILED -> "failed";
+            case REFUSED -> "refused";
             default -> "outcome " + outcome;
         };
     }

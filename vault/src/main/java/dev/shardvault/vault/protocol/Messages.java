@@ -65,8 +65,12 @@ public final class Messages {
         }
     }
 
-    /** A share of an existing version, rebuilt by a reader for a node that lacks it. */
-    public record RepairRequest(SecretId id, long incarnation, long version, long validFromMillis, byte[] share) {
+    /**
+     * A share of an existing version, rebuilt by a reader for a node that lacks it, with the gateway's
+     * authorization of the read that rebuilt it.
+     */
+    public record RepairRequest(SecretId id, long incarnation, long version, long validFromMillis, byte[] share,
+                                byte[] authorization) {
         @Override
         public String toString() {
             return "RepairRequest[" + id + ", inc " + incarnation + ", v" + version + "]";

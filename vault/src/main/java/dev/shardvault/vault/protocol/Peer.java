@@ -28,7 +28,11 @@ public interface Peer {
 
     TxnStatus txnStatus(TxnId txn) throws PeerUnavailableException;
 
-    ShareState read(SecretId id, Selector selector) throws PeerUnavailableException;
+    /**
+     * This node's share of {@code id}; {@code authorization} is the gateway's {@code ReleaseGrant} for the
+     * operation that needs it, checked by a remote node (it releases nothing without one naming the secret).
+     */
+    ShareState read(SecretId id, Selector selector, byte[] authorization) throws PeerUnavailableException;
 
     HistoryReply history(SecretId id) throws PeerUnavailableException;
 
@@ -54,8 +58,8 @@ public interface Peer {
         return onVirtualThread(() -> decide(decision));
     }
 
-    default CompletableFuture<ShareState> readAsync(SecretId id, Selector selector) {
-        return onVirtualThread(() -> read(id, selector));
+    default CompletableFuture<ShareState> readAsync(SecretId id, Selector selector, byte[] authorization) {
+        return onVirtualThread(() -> read(id, selector, authorization));
     }
 
     /** A blocking peer call. */

@@ -187,7 +187,10 @@ public final class WireCodec {
 
     // ---- reads ----
 
-    public static byte[] readRequest(SecretId id, Selector selector) {
+    /** The gateway's authorization travels with every request for a share ({@code ReleaseGrant}, at most this long). */
+    public static final int MAX_AUTHORIZATION_BYTES = 64 * 1024;
+
+    public static byte[] readRequest(SecretId id, Selector selector, byte[] authorization) {
         return write(out -> {
             DomainCodec.writeId(out, id);
             switch (selector) {
@@ -195,10 +198,11 @@ public final class WireCodec {
                 case Selector.ByVersion byVersion -> out.u8(2).i64(byVersion.version());
                 case Selector.AsOf asOf -> out.u8(3).i64(asOf.instantMillis());
             }
+            out.bytes(authorization);
         });
     }
 
-    public record ReadRequest(SecretId id, Selector selector) {
+    public record ReadRequest(SecretId id, Selector selector, byte[] authorization) {
     }
 
     public static ReadRequest readRequest(byte[] body) {
@@ -210,7 +214,7 @@ public final class WireCodec {
                 case 3 -> new Selector.AsOf(in.i64());
                 default -> throw new MalformedException("unknown selector");
             };
-            return new ReadRequest(id, selector);
+            return new ReadRequest(id, selector, in.bytes(MAX_AUTHORIZATION_BYTES));
         });
     }
 
@@ -360,10 +364,11 @@ public final class WireCodec {
     // ---- repair and tombstones ----
 
     public static byte[] repairRequest(Messages.RepairRequest request) {
-        BinaryWriter out = new BinaryWriter(64 + request.share().length);
+        BinaryWriter out = new BinaryWriter(64 + request.share().length + request.authorization().length);
         out.u8(VERSION);
         DomainCodec.writeId(out, request.id());
-        out.i64(request.incarnation()).i64(request.version()).i64(request.validFromMillis()).bytes(request.share());
+        out.i64(request.incarnation()).i64(request.version()).i64(request.validFromMillis()).bytes(request.share())
+           .bytes(request.authorization());
         byte[] bytes = out.toByteArray();
         out.wipe();
         return bytes;
@@ -371,7 +376,8 @@ public final class WireCodec {
 
     public static Messages.RepairRequest repairRequest(byte[] body) {
         return read(body, in -> new Messages.RepairRequest(DomainCodec.readId(in), in.i64(), in.i64(), in.i64(),
-                                                           in.bytes(DomainCodec.MAX_SHARE_BYTES)));
+                                                           in.bytes(DomainCodec.MAX_SHARE_BYTES),
+                                                           in.bytes(MAX_AUTHORIZATION_BYTES)));
     }
 
     public static byte[] repairOutcome(dev.shardvault.vault.store.ShardStore.RepairOutcome outcome) {

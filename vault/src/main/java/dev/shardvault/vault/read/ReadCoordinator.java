@@ -93,8 +93,9 @@ public final class ReadCoordinator {
         return cluster.n() / 2 + 1;
     }
 
-    public ReadResult read(SecretId id, Selector selector) {
-        return read(id, selector, false);
+    /** {@code authorization}: the gateway's grant for this read, which each peer checks before it sends its share. */
+    public ReadResult read(SecretId id, Selector selector, byte[] authorization) {
+        return read(id, selector, false, authorization);
     }
 
     /**
@@ -103,8 +104,8 @@ public final class ReadCoordinator {
      * it — of that same version, evaluated from the rebuilt polynomial. Repairs and tombstones for nodes that
      * missed a delete are sent without waiting: they never fail or slow the read.
      */
-    public ReadResult read(SecretId id, Selector selector, boolean forceRepair) {
-        FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector));
+    public ReadResult read(SecretId id, Selector selector, boolean forceRepair, byte[] authorization) {
+        FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector, authorization));
         long deadline = System.nanoTime() + timeoutNanos;
         Map<Integer, ShareState> answers = new HashMap<>();
         RepairPlan[] plan = new RepairPlan[1];
@@ -115,7 +116,7 @@ public final class ReadCoordinator {
                 answers.put(reply.node(), reply.value());
             }
             if (answers.size() >= majority()) {
-                result = decide(id, answers, selector, fanOut.allReceived(), forceRepair, plan);
+                result = decide(id, answers, selector, fanOut.allReceived(), forceRepair, plan, authorization);
                 if (result != null) {
                     break;
                 }
@@ -130,7 +131,7 @@ public final class ReadCoordinator {
             return new ReadResult.InsufficientShards((int) shares, cluster.k());
         }
         if (result == null) {
-            result = decide(id, answers, selector, true, forceRepair, plan);
+            result = decide(id, answers, selector, true, forceRepair, plan, authorization);
         }
         if (plan[0] != null) {
             RepairPlan repair = plan[0];
@@ -155,7 +156,7 @@ public final class ReadCoordinator {
      * the newest version so far and not everyone has answered).
      */
     private ReadResult decide(SecretId id, Map<Integer, ShareState> answers, Selector selector, boolean final_,
-                              boolean forceRepair, RepairPlan[] plan) {
+                              boolean forceRepair, RepairPlan[] plan, byte[] authorization) {
         SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
         if (freshest instanceof SecretView.Deleted deleted) {
             spreadTombstone(id, deleted, answers);
@@ -206,7 +207,7 @@ public final class ReadCoordinator {
                 shares[i] = holders.get(window[0] + i).share().clone();
             }
             plan[0] = new RepairPlan(id, live.incarnation(), target, holders.getFirst().validFromMillis(), points, shares,
-                                     java.util.Set.copyOf(xs));
+                                     java.util.Set.copyOf(xs), authorization);
         }
         long validFrom = holders.getFirst().validFromMillis();
         long validTo = -1;
@@ -252,9 +253,11 @@ public final class ReadCoordinator {
         private final int[] points;
         private final byte[][] shares;
         private final java.util.Set<Integer> holders;
+        private final byte[] authorization;
 
         RepairPlan(SecretId id, long incarnation, long version, long validFromMillis, int[] points, byte[][] shares,
-                   java.util.Set<Integer> holders) {
+                   java.util.Set<Integer> holders, byte[] authorization) {
+            this.authorization = authorization;
             this.id = id;
             this.incarnation = incarnation;
             this.version = version;
@@ -315,7 +318,8 @@ public final class ReadCoordinator {
 
         private void send(int node, byte[] share) {
             try {
-                if (peers.get(node).repair(new Messages.RepairRequest(id, incarnation, version, validFromMillis, share))
+                if (peers.get(node).repair(new Messages.RepairRequest(id, incarnation, version, validFromMillis, share,
+                                                                            authorization))
                     == dev.shardvault.vault.store.ShardStore.RepairOutcome.STORED) {
                     repairsStored.incrementAndGet();
                 }

@@ -6,7 +6,6 @@ import dev.shardvault.vault.protocol.Messages.ListReply;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.Peers;
-import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShardStore;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,9 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Brings a node that missed writes or deletes up to date in the background: it compares its view of secrets
- * with a peer's, and where the peer is fresher it learns the tombstone (and erases) or, for a newer version,
- * runs a repairing read — its missing share is rebuilt from k others, never copied.
+ * Brings a node that missed deletes up to date in the background: it compares its view of secrets with a
+ * peer's, and where the peer holds a tombstone it missed it learns it (and erases). A newer version it missed
+ * is noticed but not fetched: rebuilding its share would mean gathering k shares here, and a node releases its
+ * share only under the gateway's authorization of a client's request ({@code ShareRelease}), so no node alone
+ * can rebuild a secret. Such a version comes back by read repair on the next latest read of it.
  *
  * <p>Each pass compares against one peer, the next one in turn: whatever this node missed is held by at least
  * W nodes, so within n - 1 passes it meets a peer that has it (reads repair sooner). The first pass against a
@@ -42,18 +43,22 @@ public final class Sweeper {
 
     private final ShardStore store;
     private final Peers peers;
-    private final ReadCoordinator reader;
     // Guarded by this: passes run one at a time.
     private int passes;
     private final Map<Integer, Mark> marks = new HashMap<>();
     /** Secrets a pass acted on without catching up (name locked, shares unreachable): retried by later passes. */
     private final Map<SecretId, SecretView> unsettled = new LinkedHashMap<>();
     private long compared;
+    private long behind;
 
-    public Sweeper(ShardStore store, Peers peers, ReadCoordinator reader) {
+    public Sweeper(ShardStore store, Peers peers) {
         this.store = store;
         this.peers = peers;
-        this.reader = reader;
+    }
+
+    /** Times a pass found a peer holding a newer version of a secret than this node (left to read repair). */
+    public synchronized long behind() {
+        return behind;
     }
 
     /** One pass; returns how many secrets it acted on. */
@@ -155,7 +160,8 @@ public final class Sweeper {
         if (theirs instanceof SecretView.Deleted deleted) {
             store.learnTombstone(id, deleted.incarnation(), deleted.deletedAtMillis());
         } else {
-            reader.read(id, Selector.LATEST, true);
+            behind++; // a newer version: read repair brings it (see the class comment)
+            return;
         }
         if (theirs.compareTo(store.view(id)) > 0) {
             // A pass over changes will not see this change again: keep it until it settles.

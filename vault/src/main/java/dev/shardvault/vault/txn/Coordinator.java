@@ -62,7 +62,11 @@ public final class Coordinator {
     }
 
     /** Changes committed together: puts (quorum W) or removes (quorum D), not both. */
-    public record WriteRequest(RequestId request, long requestTimeMillis, List<? extends Change> puts) {
+    /**
+     * @param authorization the gateway's grant for this write (a retry compares its values with the committed
+     *                      ones, which gathers shares under it)
+     */
+    public record WriteRequest(RequestId request, long requestTimeMillis, List<? extends Change> puts, byte[] authorization) {
         public WriteRequest {
             puts = List.copyOf(puts);
             Set<SecretId> ids = new HashSet<>();
@@ -127,7 +131,7 @@ public final class Coordinator {
     /** Reads back a committed version's value, to tell a true retry from a reused key. */
     public interface CommittedValues {
         /** The value of {@code version} of {@code id}, or empty if it cannot be rebuilt now. */
-        java.util.Optional<byte[]> value(SecretId id, long version);
+        java.util.Optional<byte[]> value(SecretId id, long version, byte[] authorization);
     }
 
     /**
@@ -378,7 +382,7 @@ public final class Coordinator {
                 if (!(outcome instanceof Outcome.Applied applied)) {
                     return Sameness.DIFFERENT;
                 }
-                java.util.Optional<byte[]> committed = committedValues.value(put.id(), applied.version());
+                java.util.Optional<byte[]> committed = committedValues.value(put.id(), applied.version(), request.authorization());
                 if (committed.isEmpty()) {
                     return Sameness.UNKNOWN;
                 }

@@ -68,10 +68,12 @@ public final class LocalParticipant implements Peer {
 
     /**
      * A read of this node's share answers on the calling thread (a lookup in memory); only a read that finds the
-     * secret in doubt, and may wait for the resolver's peer calls, runs on a thread of its own.
+     * secret in doubt, and may wait for the resolver's peer calls, runs on a thread of its own. The authorization
+     * is not checked here: this node's own share serves its own coordination (its gateway-facing API checked
+     * the authorization), and the peer API checks it before it calls this.
      */
     @Override
-    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector) {
+    public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector, byte[] authorization) {
         ShareState state = store.read(secret, selector);
         if (!state.inDoubt()) {
             return CompletableFuture.completedFuture(state);
@@ -130,7 +132,7 @@ public final class LocalParticipant implements Peer {
 
     /** Reads this node's share; an in-doubt lock on the secret is resolved first, within the resolver's bounds. */
     @Override
-    public ShareState read(SecretId secret, Selector selector) {
+    public ShareState read(SecretId secret, Selector selector, byte[] authorization) {
         return resolvedIfInDoubt(secret, selector, store.read(secret, selector));
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shardvault.log.LogOptions;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.TestTls;
+import dev.shardvault.vault.TestGrants;
 import dev.shardvault.vault.VaultNode;
 import dev.shardvault.vault.config.ClusterConfig;
 import dev.shardvault.vault.config.NodeAddress;
@@ -62,7 +63,9 @@ class PeerApiTest {
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
                                            LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
                                            Timeouts.DEFAULT, TestTls.material(Identity.node(1)));
-        return VaultNode.start(config, PeerLink.DIRECT, failure -> { });
+        VaultNode node = VaultNode.start(config, PeerLink.DIRECT, failure -> { });
+        TestGrants.register(node.uri(), 1);
+        return node;
     }
 
     private static HttpPeer client(URI uri, Duration readTimeout) {
@@ -88,7 +91,7 @@ class PeerApiTest {
             long batchesBefore = peer.batchesSent();
             List<CompletableFuture<ShareState>> reads = new ArrayList<>();
             for (SecretId id : ids) {
-                reads.add(peer.readAsync(id, Selector.LATEST));
+                reads.add(peer.readAsync(id, Selector.LATEST, TestGrants.read(2, id.namespace(), id.name())));
             }
             for (int i = 0; i < count; i++) {
                 ShareState state = reads.get(i).get();
@@ -124,7 +127,8 @@ class PeerApiTest {
             Http1Client raw = Http1Client.builder().baseUri(node.peerUri()).tls(TestTls.client(Identity.node(2))).build();
             SecretId absent = new SecretId("default", "ABSENT");
             byte[] batch = WireCodec.batch(List.of(
-                    new WireCodec.Batched(PeerRoutes.code("/read"), WireCodec.readRequest(absent, Selector.LATEST)),
+                    new WireCodec.Batched(PeerRoutes.code("/read"), WireCodec.readRequest(absent, Selector.LATEST,
+                                                                                           TestGrants.read(2, "default", "ABSENT"))),
                     new WireCodec.Batched(PeerRoutes.code("/decide"), new byte[] {1, 9, 9}),
                     new WireCodec.Batched(77, new byte[] {1}),
                     new WireCodec.Batched(PeerRoutes.code("/list"), WireCodec.listRequest("default", null, 10))));
@@ -276,7 +280,7 @@ class PeerApiTest {
 
             // A coalesced call is failed by the watchdog, with nobody waiting on a timer of its own.
             long asyncStart = System.nanoTime();
-            CompletableFuture<ShareState> read = peer.readAsync(new SecretId("default", "X"), Selector.LATEST);
+            CompletableFuture<ShareState> read = peer.readAsync(new SecretId("default", "X"), Selector.LATEST, new byte[0]);
             ExecutionException failed = assertThrows(ExecutionException.class, read::get);
             long asyncMillis = Duration.ofNanos(System.nanoTime() - asyncStart).toMillis();
             assertInstanceOf(PeerUnavailableException.class, failed.getCause());
@@ -304,7 +308,8 @@ class PeerApiTest {
                                               TestTls.client(Identity.node(2)), Duration.ofSeconds(1), Duration.ofSeconds(60),
                                               PeerLink.DIRECT)) {
                 SecretId id = new SecretId("default", "ABSENT");
-                FanOut<ShareState> fanOut = FanOut.startAsync(List.of(answering, mute), peer -> peer.readAsync(id, Selector.LATEST));
+                FanOut<ShareState> fanOut = FanOut.startAsync(List.of(answering, mute), peer -> peer.readAsync(id, Selector.LATEST,
+                                                                                                         TestGrants.read(2, "default", "ABSENT")));
                 long start = System.nanoTime();
                 FanOut.Reply<ShareState> first = fanOut.next(start + Duration.ofSeconds(20).toNanos());
                 assertEquals(1, first.node());

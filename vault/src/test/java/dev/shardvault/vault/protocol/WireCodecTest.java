@@ -47,8 +47,10 @@ class WireCodecTest {
         assertEquals(state.view(), decoded.view());
         assertArrayEquals(state.share(), decoded.share());
         assertEquals(state.inDoubt(), decoded.inDoubt());
-        assertEquals(new WireCodec.ReadRequest(ID, new Selector.AsOf(1234)),
-                     WireCodec.readRequest(WireCodec.readRequest(ID, new Selector.AsOf(1234))));
+        WireCodec.ReadRequest read = WireCodec.readRequest(WireCodec.readRequest(ID, new Selector.AsOf(1234), new byte[] {7, 8}));
+        assertEquals(ID, read.id());
+        assertEquals(new Selector.AsOf(1234), read.selector());
+        assertArrayEquals(new byte[] {7, 8}, read.authorization());
         assertEquals(TXN, TxnId.parse(TXN.toString()));
         assertEquals(new WireCodec.ChangesRequest(-5, 17, 500), WireCodec.changesRequest(WireCodec.changesRequest(-5, 17, 500)));
         ShardStore.Changes changes = new ShardStore.Changes(-5, 19, true, List.of(
