@@ -91,6 +91,14 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
      */
     public static ReleaseGrant issue(long keyId, Map<Integer, byte[]> keys, Kind kind, int coordinator, String namespace,
                                      List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce) {
+        Map<Integer, Mac> macs = new java.util.TreeMap<>();
+        keys.forEach((node, key) -> macs.put(node, mac(key)));
+        return issueKeyed(keyId, macs, kind, coordinator, namespace, names, requestTimeMillis, issuedAtMillis, nonce);
+    }
+
+    /** As {@link #issue}, with a keyed MAC per node (each is cloned, never used itself). */
+    static ReleaseGrant issueKeyed(long keyId, Map<Integer, Mac> keys, Kind kind, int coordinator, String namespace,
+                                   List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce) {
         long expiresAt = issuedAtMillis + MAX_LIFETIME_MILLIS;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + 24 * names.size() + keys.size() * (TAG_BYTES + 1));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -110,7 +118,7 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             out.flush();
             byte[] signed = bytes.toByteArray();
             out.writeByte(keys.size());
-            for (Map.Entry<Integer, byte[]> key : keys.entrySet()) {
+            for (Map.Entry<Integer, Mac> key : keys.entrySet()) {
                 out.writeByte(key.getKey());
                 out.write(tag(key.getValue(), signed, signed.length));
             }
@@ -181,7 +189,7 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             if (in.hasRemaining()) {
                 throw new Refused("trailing bytes after the authorization");
             }
-            byte[] key = keys.get(keyId);
+            Mac key = keys.mac(keyId);
             if (key == null) {
                 throw new Refused("authorization under an unknown gateway key");
             }
@@ -200,15 +208,26 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
         }
     }
 
-    private static byte[] tag(byte[] key, byte[] data, int length) {
+    /** A MAC keyed with {@code key}, to be cloned for each use (keying it costs more than the tag). */
+    static Mac mac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(data, 0, length);
-            return mac.doFinal();
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is a required JDK algorithm", e);
         }
+    }
+
+    private static byte[] tag(Mac keyed, byte[] data, int length) {
+        Mac mac;
+        try {
+            mac = (Mac) keyed.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's HmacSHA256 is cloneable", e);
+        }
+        mac.update(data, 0, length);
+        return mac.doFinal();
     }
 
     private static void writeString(DataOutputStream out, String text) throws IOException {

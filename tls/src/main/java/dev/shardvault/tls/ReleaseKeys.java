@@ -17,16 +17,20 @@ public final class ReleaseKeys {
     public static final int KEY_BYTES = 32;
     private static final int MAX_GATEWAY_KEYS = 64;
 
-    private final Map<Long, byte[]> keys = new LinkedHashMap<>(16, 0.75f, true) {
+    private record Registered(byte[] key, javax.crypto.Mac mac) {
+    }
+
+    private final Map<Long, Registered> keys = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, Registered> eldest) {
             return size() > MAX_GATEWAY_KEYS;
         }
     };
 
-    /** The key registered under {@code keyId}, or null. */
-    public synchronized byte[] get(long keyId) {
-        return keys.get(keyId);
+    /** A MAC keyed with the key registered under {@code keyId} (clone it to use it), or null. */
+    synchronized javax.crypto.Mac mac(long keyId) {
+        Registered registered = keys.get(keyId);
+        return registered == null ? null : registered.mac();
     }
 
     /** Registers (or refreshes) a gateway's key for this node. */
@@ -34,14 +38,32 @@ public final class ReleaseKeys {
         if (key.length != KEY_BYTES) {
             throw new IllegalArgumentException("a release key is " + KEY_BYTES + " bytes");
         }
-        byte[] known = keys.get(keyId);
-        if (known == null || !java.security.MessageDigest.isEqual(known, key)) {
-            keys.put(keyId, key.clone());
+        Registered known = keys.get(keyId);
+        if (known == null || !java.security.MessageDigest.isEqual(known.key(), key)) {
+            keys.put(keyId, new Registered(key.clone(), ReleaseGrant.mac(key)));
         }
     }
 
     /** A gateway's keys: a random key id and one random key per node id in {@code nodes}. */
-    public record GatewayKeys(long keyId, Map<Integer, byte[]> perNode) {
+    public record GatewayKeys(long keyId, Map<Integer, byte[]> perNode, Map<Integer, javax.crypto.Mac> macs) {
+        public GatewayKeys(long keyId, Map<Integer, byte[]> perNode) {
+            this(keyId, perNode, macs(perNode));
+        }
+
+        private static Map<Integer, javax.crypto.Mac> macs(Map<Integer, byte[]> perNode) {
+            Map<Integer, javax.crypto.Mac> macs = new java.util.TreeMap<>();
+            perNode.forEach((node, key) -> macs.put(node, ReleaseGrant.mac(key)));
+            return java.util.Collections.unmodifiableMap(macs);
+        }
+
+        /** An authorization of this gateway for {@code coordinator}, tagged for every node, with a fresh nonce. */
+        public ReleaseGrant issue(ReleaseGrant.Kind kind, int coordinator, String namespace, java.util.List<String> names,
+                                  long requestTimeMillis) {
+            byte[] nonce = new byte[16]; // unique, not secret: it sits inside what the tags cover
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(nonce);
+            return ReleaseGrant.issueKeyed(keyId, macs, kind, coordinator, namespace, names, requestTimeMillis,
+                                           System.currentTimeMillis(), nonce);
+        }
     }
 
     public static GatewayKeys generate(Iterable<Integer> nodes) {

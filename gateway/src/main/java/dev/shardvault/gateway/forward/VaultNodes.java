@@ -78,7 +78,6 @@ public final class VaultNodes implements AutoCloseable {
     private static final int PROBE_IDLE_INTERVALS = 10;
     private static final io.helidon.http.Header JSON_BODY = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
     private static final io.helidon.http.HeaderName AUTHORIZATION = HeaderNames.create(ReleaseGrant.HEADER);
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final List<GatewayConfig.VaultNodeAddress> addresses;
     private final List<Http1Client> clients = new ArrayList<>();
@@ -140,7 +139,16 @@ public final class VaultNodes implements AutoCloseable {
         boolean ambiguous = false;
         for (int index : order) {
             try {
-                return exchange(index, method, path, query, bytes, grant, ambiguous);
+                Answer answer = exchange(index, method, path, query, bytes, grant, ambiguous);
+                if (answer.status() == 403) {
+                    // Only the authorization can be refused here (this is the gateway's identity): the node lost
+                    // its release key (it restarted since the last probe). Nothing was done; the next node is asked.
+                    markDown(index);
+                    failures.append(failures.isEmpty() ? "" : "; ").append("node ").append(addresses.get(index).id())
+                            .append(" refused the authorization");
+                    continue;
+                }
+                return answer;
             } catch (RuntimeException e) {
                 markDown(index);
                 // Refused at connect: the request never left. Anything later may have reached the node.
@@ -179,10 +187,7 @@ public final class VaultNodes implements AutoCloseable {
 
     /** The authorization of {@code grant} for node {@code coordinator}, tagged for every node. */
     private ReleaseGrant authorize(Grant grant, int coordinator) {
-        byte[] nonce = new byte[16];
-        RANDOM.nextBytes(nonce);
-        return ReleaseGrant.issue(keys.keyId(), keys.perNode(), grant.kind(), coordinator, grant.namespace(), grant.names(),
-                                  grant.requestTimeMillis(), System.currentTimeMillis(), nonce);
+        return keys.issue(grant.kind(), coordinator, grant.namespace(), grant.names(), grant.requestTimeMillis());
     }
 
     private static Http1Client client(int node, URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {
