@@ -73,7 +73,7 @@ final class ProcessCluster implements AutoCloseable {
                     + "\ngateway:\n  plain-http:\n    port: " + ports[GATEWAY]
                     + "\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
                     + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
-                    + "      namespace: default\n      actions: [read, write, delete, list, env]\n");
+                    + "      namespace: default\n      actions: [read, write, delete, list, env, grant]\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
