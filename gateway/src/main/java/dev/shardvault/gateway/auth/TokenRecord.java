@@ -2,6 +2,7 @@ package dev.shardvault.gateway.auth;
 
 import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 
+import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -31,7 +32,14 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
     public static final Pattern ID = Pattern.compile("tok_[a-z2-7]{20}");
 
     public TokenRecord {
-        actions = actions.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(actions));
+        EnumSet<Action> ordered = EnumSet.noneOf(Action.class);
+        ordered.addAll(actions);
+        actions = java.util.Collections.unmodifiableSet(ordered); // iterates in the order actions are declared
+    }
+
+    /** The actions' wire names, in the order actions are declared. */
+    public List<String> actionNames() {
+        return actions.stream().map(Action::wireName).toList();
     }
 
     /** The secret name that stores the token with {@code id}. */
@@ -55,15 +63,9 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
 
     /** The stored form (the digest included, never the bearer value). */
     public String toStored() {
-        JsonArrayBuilder names = JSON.createArrayBuilder();
-        scope.names().forEach(names::add);
-        JsonArrayBuilder prefixes = JSON.createArrayBuilder();
-        scope.prefixes().forEach(prefixes::add);
-        JsonArrayBuilder actionNames = JSON.createArrayBuilder();
-        EnumSet.copyOf(actions.isEmpty() ? EnumSet.noneOf(Action.class) : actions).forEach(a -> actionNames.add(a.wireName()));
         return JSON.createObjectBuilder()
-                .add("id", id).add("sha256", digestHex).add("namespace", namespace).add("actions", actionNames)
-                .add("names", names).add("prefixes", prefixes).add("expiresAtMillis", expiresAtMillis)
+                .add("id", id).add("sha256", digestHex).add("namespace", namespace).add("actions", array(actionNames()))
+                .add("names", array(scope.names())).add("prefixes", array(scope.prefixes())).add("expiresAtMillis", expiresAtMillis)
                 .add("label", label).add("parent", parent == null ? JsonValue.NULL : JSON.createValue(parent))
                 .add("createdAtMillis", createdAtMillis).add("revoked", revoked)
                 .build().toString();
@@ -89,6 +91,13 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a stored token record: " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /** A JSON array of {@code strings}. */
+    public static JsonArray array(List<String> strings) {
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        strings.forEach(array::add);
+        return array.build();
     }
 
     private static List<String> strings(JsonObject json, String field) {

@@ -141,22 +141,14 @@ final class TokensService implements HttpService {
                             "gateway-revoke-" + UUID.randomUUID(), System.currentTimeMillis());
             }
         }
-        JsonArrayBuilder ids = JSON.createArrayBuilder();
-        revoked.forEach(ids::add);
-        SecretsService.json(res, JSON.createObjectBuilder().add("id", id).add("revoked", ids).build());
+        SecretsService.json(res, JSON.createObjectBuilder().add("id", id).add("revoked", TokenRecord.array(revoked)).build());
     }
 
     private static JsonObjectBuilder describe(TokenRecord record, boolean revoked) {
-        JsonArrayBuilder actions = JSON.createArrayBuilder();
-        EnumSet<Action> ordered = record.actions().isEmpty() ? EnumSet.noneOf(Action.class) : EnumSet.copyOf(record.actions());
-        ordered.forEach(action -> actions.add(action.wireName()));
-        JsonArrayBuilder names = JSON.createArrayBuilder();
-        record.scope().names().forEach(names::add);
-        JsonArrayBuilder prefixes = JSON.createArrayBuilder();
-        record.scope().prefixes().forEach(prefixes::add);
         return JSON.createObjectBuilder()
-                .add("id", record.id()).add("namespace", record.namespace()).add("actions", actions)
-                .add("names", names).add("prefixes", prefixes).add("expiresAt", time(record.expiresAtMillis()))
+                .add("id", record.id()).add("namespace", record.namespace()).add("actions", TokenRecord.array(record.actionNames()))
+                .add("names", TokenRecord.array(record.scope().names())).add("prefixes", TokenRecord.array(record.scope().prefixes()))
+                .add("expiresAt", time(record.expiresAtMillis()))
                 .add("label", record.label())
                 .add("parent", record.parent() == null ? JsonValue.NULL : JSON.createValue(record.parent()))
                 .add("revoked", revoked);
