@@ -96,8 +96,13 @@ final class LocalCluster implements AutoCloseable {
         return nodes[id];
     }
 
+    /** Node {@code id}'s data directory. */
+    Path dataDir(int id) {
+        return root.resolve("node-" + id);
+    }
+
     void start(int id) {
-        NodeConfig config = new NodeConfig(id, cluster, root.resolve("node-" + id),
+        NodeConfig config = new NodeConfig(id, cluster, dataDir(id),
                                            LogOptions.defaults().withMaxRecordBytes(2 << 20).withSegmentBytes(4 << 20), TIMEOUTS,
                                            TestTls.material(Identity.node(id)));
         try {

@@ -14,7 +14,9 @@ public enum RecordType {
     /** A tombstone: the secret is deleted and every share of it on this node is to be erased. */
     DELETE(4),
     /** A share of an existing version restored by read repair. */
-    REPAIR(5);
+    REPAIR(5),
+    /** A custody event: who did what to a secret, when (no value, no share). */
+    EVENT(6);
 
     private static final RecordType[] BY_CODE = new RecordType[128];
 

@@ -26,18 +26,70 @@ import javax.crypto.spec.SecretKeySpec;
  * and cannot make any other node's, so no node alone can obtain a share it was not sent an authorization for.
  *
  * <p>Wire form (big-endian), base64url in the {@value #HEADER} header and as bytes inside peer requests:
- * {@code u8 version=1, i64 keyId, u8 kind, u8 coordinator, u16+UTF-8 namespace, u16 count then u16+UTF-8
- * names, i64 requestTimeMillis, i64 issuedAtMillis, i64 expiresAtMillis, 16 bytes nonce, u8 tag count then (u8 node, 32 bytes tag)
- * each}. Each tag is over every byte before the tag count.
+ * {@code u8 version=2, i64 keyId, u8 kind, u8 coordinator, u16+UTF-8 namespace, u16 count then u16+UTF-8
+ * names, i64 requestTimeMillis, i64 issuedAtMillis, i64 expiresAtMillis, 16 bytes nonce, audit (16 bytes request,
+ * u16+UTF-8 token, label, class, expansionFirst), u8 tag count then (u8 node, 32 bytes tag) each}. Each tag is over
+ * every byte before the tag count.
+ *
+ * <p>The {@link Audit} part says on whose behalf the operation runs, for the custody timeline the nodes keep: the
+ * gateway vouches for the actor with the same tags, so a node records the actor it was given and nothing else.
  */
 public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namespace, List<String> names,
-                           long requestTimeMillis, long issuedAtMillis, long expiresAtMillis, byte[] encoded) {
+                           long requestTimeMillis, long issuedAtMillis, long expiresAtMillis, Audit audit, byte[] encoded) {
+
+    /**
+     * Who asked, for the custody timeline: {@code request} identifies the public request (the same on every node
+     * the gateway tries, derived from the client's Idempotency-Key when it sent one), {@code token}, {@code label}
+     * and {@code actorClass} the caller's token, and {@code expansionFirst} the first secret of the {@code .env}
+     * expansion this read belongs to ({@code ""} when it is not part of one).
+     */
+    public record Audit(byte[] request, String token, String label, String actorClass, String expansionFirst) {
+        public static final int REQUEST_BYTES = 16;
+
+        public Audit {
+            if (request.length != REQUEST_BYTES) {
+                throw new IllegalArgumentException("a request id is " + REQUEST_BYTES + " bytes");
+            }
+            request = request.clone();
+        }
+
+        /** The request id in lowercase hex. */
+        public String requestHex() {
+            return java.util.HexFormat.of().formatHex(request);
+        }
+
+        public boolean expansion() {
+            return !expansionFirst.isEmpty();
+        }
+
+        @Override
+        public byte[] request() {
+            return request.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Audit that && java.util.Arrays.equals(request, that.request) && token.equals(that.token)
+                   && label.equals(that.label) && actorClass.equals(that.actorClass)
+                   && expansionFirst.equals(that.expansionFirst);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(request) * 31 + token.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Audit[request " + requestHex() + ", token " + token + "]";
+        }
+    }
 
     public static final String HEADER = "ShardVault-Authorization";
     public static final long MAX_LIFETIME_MILLIS = 30_000;
     /** How far the clocks of the gateway and a node may disagree. */
     public static final long CLOCK_SKEW_MILLIS = 5_000;
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int TAG_BYTES = 32;
     private static final int MAX_NAMES = 1024;
     private static final int MAX_BYTES = 256 * 1024;
@@ -90,15 +142,17 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
      * Issues an authorization tagged for every node of {@code keys} (node id to that node's key).
      */
     public static ReleaseGrant issue(long keyId, Map<Integer, byte[]> keys, Kind kind, int coordinator, String namespace,
-                                     List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce) {
+                                     List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce,
+                                     Audit audit) {
         Map<Integer, Mac> macs = new java.util.TreeMap<>();
         keys.forEach((node, key) -> macs.put(node, mac(key)));
-        return issueKeyed(keyId, macs, kind, coordinator, namespace, names, requestTimeMillis, issuedAtMillis, nonce);
+        return issueKeyed(keyId, macs, kind, coordinator, namespace, names, requestTimeMillis, issuedAtMillis, nonce, audit);
     }
 
     /** As {@link #issue}, with a keyed MAC per node (each is cloned, never used itself). */
     static ReleaseGrant issueKeyed(long keyId, Map<Integer, Mac> keys, Kind kind, int coordinator, String namespace,
-                                   List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce) {
+                                   List<String> names, long requestTimeMillis, long issuedAtMillis, byte[] nonce,
+                                   Audit audit) {
         long expiresAt = issuedAtMillis + MAX_LIFETIME_MILLIS;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + 24 * names.size() + keys.size() * (TAG_BYTES + 1));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -115,6 +169,11 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             out.writeLong(issuedAtMillis);
             out.writeLong(expiresAt);
             out.write(nonce, 0, 16);
+            out.write(audit.request);
+            writeString(out, audit.token());
+            writeString(out, audit.label());
+            writeString(out, audit.actorClass());
+            writeString(out, audit.expansionFirst());
             out.flush();
             byte[] signed = bytes.toByteArray();
             out.writeByte(keys.size());
@@ -126,7 +185,8 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             throw new UncheckedIOException(e);
         }
         byte[] encoded = bytes.toByteArray();
-        return new ReleaseGrant(keyId, kind, coordinator, namespace, names, requestTimeMillis, issuedAtMillis, expiresAt, encoded);
+        return new ReleaseGrant(keyId, kind, coordinator, namespace, names, requestTimeMillis, issuedAtMillis, expiresAt, audit,
+                                encoded);
     }
 
     /** Decodes a header value and verifies it for node {@code self}; see {@link #verify(byte[], int, ReleaseKeys, long)}. */
@@ -175,6 +235,9 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             long issuedAt = in.getLong();
             long expiresAt = in.getLong();
             in.position(in.position() + 16);
+            byte[] request = new byte[Audit.REQUEST_BYTES];
+            in.get(request);
+            Audit audit = new Audit(request, readString(in), readString(in), readString(in), readString(in));
             int signedLength = in.position();
             int tags = in.get() & 0xFF;
             byte[] mine = null;
@@ -202,7 +265,7 @@ public record ReleaseGrant(long keyId, Kind kind, int coordinator, String namesp
             if (nowMillis > expiresAt + CLOCK_SKEW_MILLIS || nowMillis < issuedAt - CLOCK_SKEW_MILLIS) {
                 throw new Refused("authorization expired or not yet valid");
             }
-            return new ReleaseGrant(keyId, kind, coordinator, namespace, names, requestTime, issuedAt, expiresAt, encoded);
+            return new ReleaseGrant(keyId, kind, coordinator, namespace, names, requestTime, issuedAt, expiresAt, audit, encoded);
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new Refused("malformed authorization");
         }

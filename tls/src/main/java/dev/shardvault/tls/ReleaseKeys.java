@@ -58,11 +58,11 @@ public final class ReleaseKeys {
 
         /** An authorization of this gateway for {@code coordinator}, tagged for every node, with a fresh nonce. */
         public ReleaseGrant issue(ReleaseGrant.Kind kind, int coordinator, String namespace, java.util.List<String> names,
-                                  long requestTimeMillis) {
+                                  long requestTimeMillis, ReleaseGrant.Audit audit) {
             byte[] nonce = new byte[16]; // unique, not secret: it sits inside what the tags cover
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(nonce);
             return ReleaseGrant.issueKeyed(keyId, macs, kind, coordinator, namespace, names, requestTimeMillis,
-                                           System.currentTimeMillis(), nonce);
+                                           System.currentTimeMillis(), nonce, audit);
         }
     }
 

@@ -13,6 +13,8 @@ class ReleaseGrantTest {
     private static final ReleaseKeys.GatewayKeys GATEWAY = ReleaseKeys.generate(List.of(1, 2, 3));
     private static final byte[] NONCE = new byte[16];
 
+    private static final ReleaseGrant.Audit AUDIT = new ReleaseGrant.Audit(new byte[16], "tok_1", "ci", "machine", "");
+
     private static ReleaseKeys keysOf(int node) {
         ReleaseKeys keys = new ReleaseKeys();
         keys.put(GATEWAY.keyId(), GATEWAY.perNode().get(node));
@@ -21,7 +23,7 @@ class ReleaseGrantTest {
 
     private static ReleaseGrant issue(long issuedAt) {
         return ReleaseGrant.issue(GATEWAY.keyId(), GATEWAY.perNode(), ReleaseGrant.Kind.READ, 2, "default",
-                                  List.of("API_KEY"), 1_000, issuedAt, NONCE);
+                                  List.of("API_KEY"), 1_000, issuedAt, NONCE, AUDIT);
     }
 
     private static String refusal(byte[] encoded, int node, ReleaseKeys keys, long now) {
@@ -38,6 +40,7 @@ class ReleaseGrantTest {
             assertEquals(2, verified.coordinator());
             assertTrue(verified.names("default", "API_KEY"));
             assertEquals(1_000, verified.requestTimeMillis());
+            assertEquals(AUDIT, verified.audit());
         }
     }
 
@@ -60,6 +63,7 @@ class ReleaseGrantTest {
         assertTrue(refusal(issue(now - 60_000).encoded(), 2, keysOf(2), now).contains("expired"));
         assertTrue(refusal(issue(now + 60_000).encoded(), 2, keysOf(2), now).contains("not yet valid"));
         assertTrue(refusal(new byte[0], 2, keysOf(2), now).contains("no authorization"));
-        assertTrue(refusal(new byte[] {1, 2, 3}, 2, keysOf(2), now).contains("malformed"));
+        assertTrue(refusal(new byte[] {2, 2, 3}, 2, keysOf(2), now).contains("malformed"));
+        assertTrue(refusal(new byte[] {1, 2, 3}, 2, keysOf(2), now).contains("unknown authorization version"));
     }
 }

@@ -1,6 +1,9 @@
 package dev.shardvault.vault;
 
 import dev.shardvault.log.LogStats;
+import dev.shardvault.vault.custody.Custody;
+import dev.shardvault.vault.custody.Shipper;
+import dev.shardvault.vault.custody.TimelineReader;
 import dev.shardvault.vault.peer.HttpPeer;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
@@ -46,6 +49,15 @@ final class NodeMetrics implements AutoCloseable {
         counter("shardvault.vault.peer.batches", peers, p -> sum(p, HttpPeer::batchesSent));
         counter("shardvault.vault.peer.batched.calls", peers, p -> sum(p, HttpPeer::callsBatched));
         counter("shardvault.vault.share.requests.refused", release, dev.shardvault.vault.peer.ShareRelease::refused);
+    }
+
+    /** Custody: events recorded here as coordinator, taken from peers, shipped; broken stored chains; refused answers. */
+    void custody(Custody custody, Shipper shipper, TimelineReader timelines) {
+        counter("shardvault.vault.custody.events.recorded", custody, Custody::recorded);
+        counter("shardvault.vault.custody.events.received", custody, Custody::received);
+        counter("shardvault.vault.custody.events.shipped", shipper, Shipper::shipped);
+        gauge("shardvault.vault.custody.chains.broken", custody, c -> (double) c.brokenChains());
+        counter("shardvault.vault.custody.timeline.chains.refused", timelines, TimelineReader::refusedChains);
     }
 
     private static long sum(Peers peers, java.util.function.ToLongFunction<HttpPeer> value) {

@@ -2,6 +2,9 @@ package dev.shardvault.vault;
 
 import dev.shardvault.vault.config.NodeAddress;
 import dev.shardvault.vault.config.NodeConfig;
+import dev.shardvault.vault.custody.Custody;
+import dev.shardvault.vault.custody.Shipper;
+import dev.shardvault.vault.custody.TimelineReader;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.InvalidTlsMaterialException;
 import dev.shardvault.tls.TlsReloader;
@@ -76,7 +79,12 @@ public final class VaultNode implements AutoCloseable {
     private final ReadCoordinator reader;
     private final NodeMetrics metrics;
     private final ShareRelease shareRelease;
+    private final Custody custody;
+    private final Shipper shipper;
+    private final TimelineReader timelines;
     private volatile boolean closed;
+    /** How often custody events are shipped to the other nodes (an event reaches them within about this). */
+    static final long SHIP_INTERVAL_MILLIS = 100;
 
     static {
         // Helidon 4.4 resolves the global mapper manager through its service registry on every header value
@@ -99,15 +107,17 @@ public final class VaultNode implements AutoCloseable {
             tls.close();
             throw new IOException("node " + self + ": " + e.getMessage(), e);
         }
+        this.custody = new Custody(self);
         try {
-            this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure, afterTombstone);
+            this.store = ShardStore.open(self, config.dataDir(), config.log(), onLogFailure, afterTombstone, custody::replay);
+            custody.logTo(store::appendEvent);
         } catch (IOException | RuntimeException e) {
             tls.close();
             throw e;
         }
         try {
             InFlight inFlight = new InFlight();
-            this.participant = new LocalParticipant(self, store, inFlight);
+            this.participant = new LocalParticipant(self, store, inFlight, custody, timeouts.writeBudgetMillis());
             this.peers = new Peers(self, Map.of(self, participant));
             this.resolver = new Resolver(self, config.cluster(), store, peers, inFlight, timeouts.peerReadMillis());
             participant.resolveWith(resolver);
@@ -137,7 +147,11 @@ public final class VaultNode implements AutoCloseable {
                     otherNodes.add(Identity.node(node.id()));
                 }
             }
-            VaultService gatewayApi = new VaultService(self, releaseKeys, coordinator, reader, config.cluster(), metrics::write);
+            this.shipper = new Shipper(custody, peers, SHIP_INTERVAL_MILLIS);
+            this.timelines = new TimelineReader(custody, peers, config.cluster().n(), timeouts.readMillis());
+            metrics.custody(custody, shipper, timelines);
+            VaultService gatewayApi = new VaultService(self, releaseKeys, coordinator, reader, config.cluster(), metrics::write,
+                    new VaultService.Recording(custody, shipper, timelines, store::view, timeouts.writeBudgetMillis()));
             this.server = WebServer.builder()
                     .host(address.host())
                     .port(address.port())
@@ -174,6 +188,16 @@ public final class VaultNode implements AutoCloseable {
         }
         this.resolverLoop = Thread.ofVirtual().name("in-doubt-resolver-" + self).start(this::resolveLoop);
         this.sweepLoop = Thread.ofVirtual().name("sweeper-" + self).start(this::sweepLoop);
+    }
+
+    /** The custody events this node holds. */
+    public Custody custody() {
+        return custody;
+    }
+
+    /** Timeline answers this node refused to use because that node's stored chain was broken. */
+    public long timelineChainsRefused() {
+        return timelines.refusedChains();
     }
 
     /** Read repairs and tombstones sent by this node as a reader. */
@@ -311,6 +335,7 @@ public final class VaultNode implements AutoCloseable {
     public void close() {
         closed = true;
         resolverLoop.interrupt();
+        shipper.close();
         sweepLoop.interrupt();
         server.stop();
         tls.close();

@@ -42,6 +42,16 @@ public final class TestGrants {
         }
     }
 
+    /** The token id test clients act as in the custody timeline. */
+    public static final String TOKEN = "tok_tests";
+
+    /** An audit part for a new request of {@code token}. */
+    public static ReleaseGrant.Audit audit(String token, String label, String expansionFirst) {
+        byte[] request = new byte[ReleaseGrant.Audit.REQUEST_BYTES];
+        RANDOM.nextBytes(request);
+        return new ReleaseGrant.Audit(request, token, label, "machine", expansionFirst);
+    }
+
     /** An authorization issued now for {@code coordinator}. */
     public static ReleaseGrant grant(ReleaseGrant.Kind kind, int coordinator, String namespace, List<String> names,
                                      long requestTimeMillis) {
@@ -53,7 +63,7 @@ public final class TestGrants {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         return ReleaseGrant.issue(KEYS.keyId(), KEYS.perNode(), kind, coordinator, namespace, names, requestTimeMillis,
-                                  issuedAtMillis, nonce);
+                                  issuedAtMillis, nonce, audit(TOKEN, "tests", ""));
     }
 
     /** A read authorization for {@code coordinator} of secret {@code namespace/name}, as bytes for a peer request. */

@@ -24,7 +24,12 @@ import java.util.regex.Pattern;
  * @param expiresAtMillis -1 for never
  */
 public record TokenRecord(String id, String digestHex, String namespace, Set<Action> actions, Scope scope,
-                          long expiresAtMillis, String label, String parent, long createdAtMillis, boolean revoked) {
+                          long expiresAtMillis, String label, String actorClass, String parent, long createdAtMillis,
+                          boolean revoked) {
+
+    /** What kind of caller a token stands for in the custody timeline; {@code system} is the cluster's own. */
+    public static final List<String> CLASSES = List.of("human", "machine");
+    public static final String DEFAULT_CLASS = "machine";
 
     /** The vault namespace that holds minted tokens (a vault node accepts it; the gateway binds no token to it). */
     public static final String NAMESPACE = "_system";
@@ -58,7 +63,8 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
     }
 
     public TokenRecord revoke() {
-        return new TokenRecord(id, digestHex, namespace, actions, scope, expiresAtMillis, label, parent, createdAtMillis, true);
+        return new TokenRecord(id, digestHex, namespace, actions, scope, expiresAtMillis, label, actorClass, parent,
+                               createdAtMillis, true);
     }
 
     /** The stored form (the digest included, never the bearer value). */
@@ -66,7 +72,7 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
         return JSON.createObjectBuilder()
                 .add("id", id).add("sha256", digestHex).add("namespace", namespace).add("actions", array(actionNames()))
                 .add("names", array(scope.names())).add("prefixes", array(scope.prefixes())).add("expiresAtMillis", expiresAtMillis)
-                .add("label", label).add("parent", parent == null ? JsonValue.NULL : JSON.createValue(parent))
+                .add("label", label).add("class", actorClass).add("parent", parent == null ? JsonValue.NULL : JSON.createValue(parent))
                 .add("createdAtMillis", createdAtMillis).add("revoked", revoked)
                 .build().toString();
     }
@@ -86,11 +92,20 @@ public record TokenRecord(String id, String digestHex, String namespace, Set<Act
             return new TokenRecord(id, json.getString("sha256"), json.getString("namespace"), actions,
                                    new Scope(strings(json, "names"), strings(json, "prefixes")),
                                    json.getJsonNumber("expiresAtMillis").longValueExact(), json.getString("label"),
+                                   actorClass(json.getString("class", DEFAULT_CLASS)),
                                    json.isNull("parent") ? null : json.getString("parent"),
                                    json.getJsonNumber("createdAtMillis").longValueExact(), json.getBoolean("revoked"));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a stored token record: " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /** {@code text} if it is a token class; IllegalArgumentException otherwise. */
+    public static String actorClass(String text) {
+        if (!CLASSES.contains(text)) {
+            throw new IllegalArgumentException("class must be one of " + CLASSES);
+        }
+        return text;
     }
 
     /** A JSON array of {@code strings}. */

@@ -29,6 +29,8 @@ public final class TokenSync implements AutoCloseable {
     public static final long INTERVAL_MILLIS = 250;
     private static final System.Logger LOG = System.getLogger(TokenSync.class.getName());
     private static final String SECRETS = "/internal/v1/secrets/" + TokenRecord.NAMESPACE;
+    private static final String SYNC_LABEL = "token-sync";
+    private static final dev.shardvault.tls.ReleaseGrant.Audit SYNC = Grant.system(SYNC_LABEL);
 
     private final Tokens tokens;
     private final VaultNodes vault;
@@ -76,7 +78,7 @@ public final class TokenSync implements AutoCloseable {
             if (after != null) {
                 query.put("after", after);
             }
-            Answer page = vault.send(Method.GET, SECRETS, query, null, Grant.meta(TokenRecord.NAMESPACE, List.of()));
+            Answer page = vault.send(Method.GET, SECRETS, query, null, Grant.meta(TokenRecord.NAMESPACE, List.of(), SYNC));
             if (page.status() != 200) {
                 throw new ProblemException(Problem.fromVault(page.status(), page.body()));
             }
@@ -91,7 +93,7 @@ public final class TokenSync implements AutoCloseable {
             after = page.body().isNull("next") ? null : page.body().getString("next");
         } while (after != null);
         changed.forEach((name, version) -> {
-            Answer read = vault.send(Method.GET, SECRETS + "/" + name, Map.of(), null, Grant.read(TokenRecord.NAMESPACE, name));
+            Answer read = vault.send(Method.GET, SECRETS + "/" + name, Map.of(), null, Grant.read(TokenRecord.NAMESPACE, name, Grant.system(SYNC_LABEL)));
             if (read.status() == 200) {
                 learn(read.body());
             }
@@ -125,7 +127,8 @@ public final class TokenSync implements AutoCloseable {
     }
 
     private static Grant write(TokenRecord record, long requestTimeMillis) {
-        return new Grant(ReleaseGrant.Kind.WRITE, TokenRecord.NAMESPACE, List.of(record.secretName()), requestTimeMillis);
+        return new Grant(ReleaseGrant.Kind.WRITE, TokenRecord.NAMESPACE, List.of(record.secretName()), requestTimeMillis,
+                         Grant.system("token-registry"));
     }
 
     private static long written(Answer answer, int expected) {

@@ -31,6 +31,7 @@ import java.time.Instant;
  *       namespace: default
  *       actions: [read, write, delete, list, env, grant]
  *       label: ops                   # optional
+ *       class: human                 # optional: human or machine (the default), for the custody timeline
  *   tokens-file: var/dev-tokens.yaml # optional: more entries of the same shape under "tokens"
  * </pre>
  */
@@ -84,7 +85,7 @@ public final class Tokens {
         List<TokenRecord> entries = new ArrayList<>();
         for (int i = 0; i < principals.size(); i++) {
             entries.add(configured(HexFormat.of().formatHex(sha256(tokens.get(i))), principals.get(i).namespace(),
-                                   principals.get(i).actions(), "configured"));
+                                   principals.get(i).actions(), "configured", TokenRecord.DEFAULT_CLASS));
         }
         return new Tokens(entries);
     }
@@ -110,14 +111,22 @@ public final class Tokens {
             for (String action : entry.get("actions").asList(String.class).orElse(List.of())) {
                 actions.add(Action.parse(action));
             }
-            into.add(configured(digest, namespace, actions, entry.get("label").asString().orElse("configured")));
+            String actorClass;
+            try {
+                actorClass = TokenRecord.actorClass(entry.get("class").asString().orElse(TokenRecord.DEFAULT_CLASS));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gateway.tokens: " + e.getMessage());
+            }
+            into.add(configured(digest, namespace, actions, entry.get("label").asString().orElse("configured"), actorClass));
         }
     }
 
     /** A configured token: its id is derived from its digest, so it is the same on every gateway and restart. */
-    private static TokenRecord configured(String digestHex, String namespace, Set<Action> actions, String label) {
+    private static TokenRecord configured(String digestHex, String namespace, Set<Action> actions, String label,
+                                          String actorClass) {
         byte[] idBytes = sha256("shardvault-configured-token:" + digestHex);
-        return new TokenRecord(TokenIds.fromBytes(idBytes), digestHex, namespace, actions, Scope.WHOLE, -1, label, null, -1, false);
+        return new TokenRecord(TokenIds.fromBytes(idBytes), digestHex, namespace, actions, Scope.WHOLE, -1, label, actorClass,
+                               null, -1, false);
     }
 
     /**
@@ -154,7 +163,8 @@ public final class Tokens {
             }
             link = parent.record();
         }
-        return new Authentication.Valid(new Principal(own.id(), own.namespace(), own.actions(), own.scope(), expiresAt), own);
+        return new Authentication.Valid(new Principal(own.id(), own.namespace(), own.actions(), own.scope(), expiresAt,
+                                                             own.label(), own.actorClass()), own);
     }
 
     /**

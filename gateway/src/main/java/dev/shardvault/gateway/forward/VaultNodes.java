@@ -54,19 +54,28 @@ public final class VaultNodes implements AutoCloseable {
 
     /**
      * What a forwarded request may touch, authorized for whichever node it is sent to ({@link ReleaseGrant}):
-     * {@code requestTimeMillis} is the stamp a write carries (for other kinds, when it was made).
+     * {@code requestTimeMillis} is the stamp a write carries (for other kinds, when it was made); {@code audit}
+     * who asks, for the custody timeline (the same for every node tried, so a fail-over records one event).
      */
-    public record Grant(ReleaseGrant.Kind kind, String namespace, List<String> names, long requestTimeMillis) {
+    public record Grant(ReleaseGrant.Kind kind, String namespace, List<String> names, long requestTimeMillis,
+                        ReleaseGrant.Audit audit) {
         public Grant {
             names = List.copyOf(names);
         }
 
-        public static Grant read(String namespace, String name) {
-            return new Grant(ReleaseGrant.Kind.READ, namespace, List.of(name), System.currentTimeMillis());
+        public static Grant read(String namespace, String name, ReleaseGrant.Audit audit) {
+            return new Grant(ReleaseGrant.Kind.READ, namespace, List.of(name), System.currentTimeMillis(), audit);
         }
 
-        public static Grant meta(String namespace, List<String> names) {
-            return new Grant(ReleaseGrant.Kind.META, namespace, names, System.currentTimeMillis());
+        public static Grant meta(String namespace, List<String> names, ReleaseGrant.Audit audit) {
+            return new Grant(ReleaseGrant.Kind.META, namespace, names, System.currentTimeMillis(), audit);
+        }
+
+        /** The gateway acting on its own ({@code label} says as what), with a new request id. */
+        public static ReleaseGrant.Audit system(String label) {
+            byte[] request = new byte[ReleaseGrant.Audit.REQUEST_BYTES];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(request);
+            return new ReleaseGrant.Audit(request, "system", label, "system", "");
         }
     }
 
@@ -187,7 +196,7 @@ public final class VaultNodes implements AutoCloseable {
 
     /** The authorization of {@code grant} for node {@code coordinator}, tagged for every node. */
     private ReleaseGrant authorize(Grant grant, int coordinator) {
-        return keys.issue(grant.kind(), coordinator, grant.namespace(), grant.names(), grant.requestTimeMillis());
+        return keys.issue(grant.kind(), coordinator, grant.namespace(), grant.names(), grant.requestTimeMillis(), grant.audit());
     }
 
     private static Http1Client client(int node, URI uri, Tls tls, Duration connect, Duration read, int idleConnections) {

@@ -48,7 +48,10 @@ final class EnvService implements HttpService {
     private final VaultNodes vault;
     private final GatewayMetrics metrics;
 
+    private final Refusals refusals;
+
     EnvService(Requests requests, VaultNodes vault, GatewayMetrics metrics) {
+        this.refusals = new Refusals(vault);
         this.requests = requests;
         this.vault = vault;
         this.metrics = metrics;
@@ -72,9 +75,20 @@ final class EnvService implements HttpService {
                     .add("field", "body").add("line", e.line()).add("message", e.reason()));
             throw new ProblemException(Problem.of(400, "invalid-request", "Invalid .env", e.getMessage()).with("errors", errors.build()));
         }
-        Result result = EnvTransformer.transform(items, new VaultSecrets(principal.namespace(), key),
-                                                 name -> principal.may(Action.READ, name),
+        Set<String> refused = ConcurrentHashMap.newKeySet();
+        Result result = EnvTransformer.transform(items, new VaultSecrets(req, principal, key),
+                                                 name -> {
+                                                     boolean may = principal.may(Action.READ, name);
+                                                     if (!may) {
+                                                         refused.add(name);
+                                                     }
+                                                     return may;
+                                                 },
                                                  name -> principal.may(Action.WRITE, name));
+        // References the token may not read are refusals of an expansion: each goes into that secret's timeline.
+        for (String name : refused) {
+            refusals.record(principal, Requests.audit(req, principal), name, "secret-env-expanded");
+        }
         switch (result) {
             case Result.Transformed transformed -> res
                     .header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8"))
@@ -97,20 +111,30 @@ final class EnvService implements HttpService {
 
     /** The vault, as the transformer sees it: this caller's namespace only. */
     private final class VaultSecrets implements EnvTransformer.Secrets {
+        private final ServerRequest req;
+        private final Principal principal;
         private final String namespace;
         private final String key;
 
-        VaultSecrets(String namespace, String key) {
-            this.namespace = namespace;
+        VaultSecrets(ServerRequest req, Principal principal, String key) {
+            this.req = req;
+            this.principal = principal;
+            this.namespace = principal.namespace();
             this.key = key;
         }
 
+        /**
+         * Reads every name for this expansion: one request id for all of them, and the first name (in file order)
+         * named as the expansion's first, so each node records {@code secret-env-expanded} events whose parent is
+         * the first one's.
+         */
         @Override
         public Map<String, Lookup> read(Set<String> names) {
             Map<String, Lookup> found = new ConcurrentHashMap<>();
+            dev.shardvault.tls.ReleaseGrant.Audit audit = Requests.audit(req, principal, names.iterator().next());
             parallel(names, name -> {
                 Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name, Map.of(), null,
-                                           Grant.read(namespace, name));
+                                           Grant.read(namespace, name, audit));
                 found.put(name, switch (answer.status()) {
                     case 200 -> new Lookup.Found(answer.body().getString("value"));
                     case 404 -> new Lookup.Failed("not-found");
@@ -126,7 +150,7 @@ final class EnvService implements HttpService {
             Set<String> existing = ConcurrentHashMap.newKeySet();
             parallel(names, name -> {
                 if (vault.send(Method.GET, VAULT + "/secrets/" + namespace + "/" + name + "/versions", Map.of(), null,
-                               Grant.meta(namespace, List.of(name))).status() == 200) {
+                               Grant.meta(namespace, List.of(name), Requests.audit(req, principal))).status() == 200) {
                     existing.add(name);
                 }
             });
@@ -140,7 +164,8 @@ final class EnvService implements HttpService {
             long now = System.currentTimeMillis();
             JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key)
                     .add("creates", creates).build();
-            Grant grant = new Grant(ReleaseGrant.Kind.WRITE, namespace, List.copyOf(plaintexts.keySet()), now);
+            Grant grant = new Grant(ReleaseGrant.Kind.WRITE, namespace, List.copyOf(plaintexts.keySet()), now,
+                                    Requests.audit(req, principal));
             Answer answer = SecretsService.settled(vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body, grant), key);
             metrics.write(answer);
             if (answer.status() == 201) {

@@ -1,5 +1,7 @@
 package dev.shardvault.gateway.http;
 
+import dev.shardvault.tls.ReleaseGrant;
+
 import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 
 import dev.shardvault.gateway.auth.Action;
@@ -173,6 +175,27 @@ final class Requests {
             }
         }
         return key;
+    }
+
+    /**
+     * Who this request acts for, for the custody timeline: the caller's token, and a request id that is the same
+     * for every node the gateway tries — derived from the client's Idempotency-Key when it sent one, so that a
+     * retry is recognised as the same request; random otherwise. {@code expansionFirst}: see {@link ReleaseGrant.Audit}.
+     */
+    static ReleaseGrant.Audit audit(ServerRequest req, Principal principal, String expansionFirst) {
+        byte[] request = new byte[ReleaseGrant.Audit.REQUEST_BYTES];
+        Optional<String> key = idempotencyKey(req);
+        if (key.isPresent()) {
+            byte[] digest = Tokens.sha256("shardvault-request\0" + principal.namespace() + "\0" + key.get());
+            System.arraycopy(digest, 0, request, 0, request.length);
+        } else {
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(request);
+        }
+        return new ReleaseGrant.Audit(request, principal.tokenId(), principal.label(), principal.actorClass(), expansionFirst);
+    }
+
+    static ReleaseGrant.Audit audit(ServerRequest req, Principal principal) {
+        return audit(req, principal, "");
     }
 
     static long positive(String field, String text) {

@@ -37,11 +37,13 @@ final class SecretsService implements HttpService {
     private final Requests requests;
     private final VaultNodes vault;
     private final GatewayMetrics metrics;
+    private final Refusals refusals;
 
     SecretsService(Requests requests, VaultNodes vault, GatewayMetrics metrics) {
         this.requests = requests;
         this.vault = vault;
         this.metrics = metrics;
+        this.refusals = new Refusals(vault);
     }
 
     @Override
@@ -49,25 +51,25 @@ final class SecretsService implements HttpService {
         rules.post("/", this::create)
              .get("/", this::list)
              .get("/{name}/versions", this::history)
+             .get("/{name}/timeline", this::timeline)
+             .post("/{name}/exposure", this::exposure)
              .get("/{name}", this::read)
              .put("/{name}", this::update)
              .delete("/{name}", this::delete);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.WRITE);
+        Principal principal = requests.authenticate(req);
         JsonObject body = Requests.jsonObject(req, Set.of("name", "value"));
         String name = Requests.name(Requests.string(body, "name"));
-        if (!principal.scope().contains(name)) {
-            throw new ProblemException(Problem.outOfScope(name));
-        }
+        principal = authorize(req, Action.WRITE, name, "secret-created");
         String value = Requests.value(body);
         String key = key(req);
         long now = System.currentTimeMillis();
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
                 .add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward,
-                                           write(principal, name, now)), key);
+                                           write(req, principal, name, now)), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 201);
         res.status(Status.CREATED_201)
@@ -78,7 +80,7 @@ final class SecretsService implements HttpService {
 
     private void update(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
-        Principal principal = requests.authorize(req, Action.WRITE, name);
+        Principal principal = authorize(req, Action.WRITE, name, "secret-updated");
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
         String key = key(req);
@@ -87,7 +89,7 @@ final class SecretsService implements HttpService {
                 .add("idempotencyKey", key);
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
         Answer answer = settled(vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward.build(), write(principal, name, now)), key);
+                                           forward.build(), write(req, principal, name, now)), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
@@ -96,7 +98,7 @@ final class SecretsService implements HttpService {
 
     private void read(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
-        Principal principal = requests.authorize(req, Action.READ, name);
+        Principal principal = authorize(req, Action.READ, name, "secret-read");
         Optional<String> version = req.query().first("version").asOptional();
         Optional<String> at = req.query().first("at").asOptional();
         Map<String, String> query = new LinkedHashMap<>();
@@ -111,21 +113,85 @@ final class SecretsService implements HttpService {
             query.put("at", t);
         });
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null,
-                                   Grant.read(principal.namespace(), name));
+                                   Grant.read(principal.namespace(), name, Requests.audit(req, principal)));
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
-        json(res, JSON.createObjectBuilder()
+        JsonObjectBuilder answered = JSON.createObjectBuilder()
                 .add("name", result.getString("name")).add("version", result.getJsonNumber("version"))
                 .add("value", result.getString("value")).add("validFrom", result.getString("validFrom"))
-                .add("validTo", result.getOrDefault("validTo", JsonValue.NULL)).build());
+                .add("validTo", result.getOrDefault("validTo", JsonValue.NULL));
+        if (result.getBoolean("rotationRequired", false)) {
+            answered.add("rotationRequired", true);
+        }
+        json(res, answered.build());
     }
 
     private void history(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
-        Principal principal = requests.authorize(req, Action.READ, name);
+        Principal principal = authorize(req, Action.READ, name, "secret-history-read");
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name + "/versions", Map.of(), null,
-                                   Grant.meta(principal.namespace(), List.of(name)));
+                                   Grant.meta(principal.namespace(), List.of(name), Requests.audit(req, principal)));
         json(res, expect(answer, 200));
+    }
+
+    /** {@code GET /v1/secrets/{name}/timeline}: the custody events the vault nodes hold, merged and chained by them. */
+    private void timeline(ServerRequest req, ServerResponse res) {
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = requests.authorize(req, Action.AUDIT, name);
+        Map<String, String> query = new LinkedHashMap<>();
+        req.query().first("after").asOptional().ifPresent(after -> {
+            if (!after.matches("[0-9a-f]{32}")) {
+                throw new ProblemException(Problem.invalid("after", "must be an event id (32 lowercase hex digits)"));
+            }
+            query.put("after", after);
+        });
+        req.query().first("limit").asOptional().ifPresent(limit -> {
+            long parsed = Requests.positive("limit", limit);
+            if (parsed > 1000) {
+                throw new ProblemException(Problem.invalid("limit", "must be 1..1000"));
+            }
+            query.put("limit", Long.toString(parsed));
+        });
+        for (String parameter : req.query().names()) {
+            if (!parameter.equals("after") && !parameter.equals("limit")) {
+                throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
+            }
+        }
+        Answer answer = vault.send(Method.GET, VAULT + "/timelines/" + principal.namespace() + "/" + name, query, null,
+                                   Grant.meta(principal.namespace(), List.of(name), Requests.audit(req, principal)));
+        json(res, expect(answer, 200));
+    }
+
+    /** {@code POST /v1/secrets/{name}/exposure}: records {@code secret-exposed}; latest reads ask for rotation until the next update. */
+    private void exposure(ServerRequest req, ServerResponse res) {
+        String name = Requests.name(req.path().pathParameters().get("name"));
+        Principal principal = authorize(req, Action.WRITE, name, "secret-exposed");
+        JsonObject body = Requests.jsonObject(req, Set.of("reason"));
+        String reason = Requests.string(body, "reason");
+        if (reason.isEmpty() || reason.length() > 500 || reason.codePoints().anyMatch(Character::isISOControl)) {
+            throw new ProblemException(Problem.invalid("reason", "must be 1..500 characters without control characters"));
+        }
+        long now = System.currentTimeMillis();
+        JsonObject forward = JSON.createObjectBuilder().add("reason", reason).add("requestTime", Clock.format(now)).build();
+        Answer answer = vault.send(Method.POST, VAULT + "/exposures/" + principal.namespace() + "/" + name, Map.of(), forward,
+                                   new Grant(ReleaseGrant.Kind.WRITE, principal.namespace(), List.of(name), now,
+                                             Requests.audit(req, principal)));
+        json(res, expect(answer, 200));
+    }
+
+    /**
+     * {@link Requests#authorize(ServerRequest, Action, String)}; a 403 is first recorded in {@code name}'s custody
+     * timeline as a refused {@code event} of this caller (if the vault knows the name).
+     */
+    private Principal authorize(ServerRequest req, Action action, String name, String event) {
+        try {
+            return requests.authorize(req, action, name);
+        } catch (ProblemException e) {
+            if (e.problem().status() == 403) {
+                refusals.record(requests.authenticate(req), Requests.audit(req, requests.authenticate(req)), name, event);
+            }
+            throw e;
+        }
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -145,7 +211,7 @@ final class SecretsService implements HttpService {
             }
         }
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null,
-                                   Grant.meta(principal.namespace(), List.of()));
+                                   Grant.meta(principal.namespace(), List.of(), Requests.audit(req, principal)));
         JsonObject page = expect(answer, 200);
         if (principal.scope().whole()) {
             json(res, page);
@@ -163,18 +229,20 @@ final class SecretsService implements HttpService {
 
     private void delete(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
-        Principal principal = requests.authorize(req, Action.DELETE, name);
+        Principal principal = authorize(req, Action.DELETE, name, "secret-deleted");
         String key = key(req);
         long now = System.currentTimeMillis();
         JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now)), key);
+                                           forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now,
+                                                                       Requests.audit(req, principal))), key);
         metrics.write(answer);
         json(res, expect(answer, 200));
     }
 
-    private static Grant write(Principal principal, String name, long requestTimeMillis) {
-        return new Grant(ReleaseGrant.Kind.WRITE, principal.namespace(), List.of(name), requestTimeMillis);
+    private static Grant write(ServerRequest req, Principal principal, String name, long requestTimeMillis) {
+        return new Grant(ReleaseGrant.Kind.WRITE, principal.namespace(), List.of(name), requestTimeMillis,
+                         Requests.audit(req, principal));
     }
 
     /** The client's key, or a fresh one: every forwarded write is idempotent, so fail-over cannot apply it twice. */

@@ -60,11 +60,12 @@ final class TokensService implements HttpService {
 
     private void mint(ServerRequest req, ServerResponse res) {
         Principal caller = requests.authorize(req, Action.GRANT);
-        JsonObject body = Requests.jsonObject(req, Set.of("actions", "names", "prefixes", "ttlSeconds", "label"));
+        JsonObject body = Requests.jsonObject(req, Set.of("actions", "names", "prefixes", "ttlSeconds", "label", "class"));
         Set<Action> actions = actions(body);
         Scope scope = new Scope(strings(body, "names", Requests.NAME.pattern()), strings(body, "prefixes", Scope.PREFIX.pattern()));
         Long ttlSeconds = ttlSeconds(body);
         String label = label(body);
+        String actorClass = actorClass(body);
         // Every field may only narrow the caller's own token.
         for (Action action : actions) {
             if (!caller.may(action)) {
@@ -91,7 +92,8 @@ final class TokensService implements HttpService {
         }
         String bearer = TokenIds.newBearer();
         TokenRecord record = new TokenRecord(TokenIds.newId(), HexFormat.of().formatHex(Tokens.sha256(bearer)),
-                                             caller.namespace(), actions, scope, expiresAt, label, caller.tokenId(), now, false);
+                                             caller.namespace(), actions, scope, expiresAt, label, actorClass,
+                                             caller.tokenId(), now, false);
         // A fresh key per mint, never the client's: a retry must not be answered with a bearer that was never stored.
         sync.create(record, "gateway-token-" + UUID.randomUUID(), now);
         JsonObjectBuilder answer = describe(record, false).add("token", bearer);
@@ -149,7 +151,7 @@ final class TokensService implements HttpService {
                 .add("id", record.id()).add("namespace", record.namespace()).add("actions", TokenRecord.array(record.actionNames()))
                 .add("names", TokenRecord.array(record.scope().names())).add("prefixes", TokenRecord.array(record.scope().prefixes()))
                 .add("expiresAt", time(record.expiresAtMillis()))
-                .add("label", record.label())
+                .add("label", record.label()).add("class", record.actorClass())
                 .add("parent", record.parent() == null ? JsonValue.NULL : JSON.createValue(record.parent()))
                 .add("revoked", revoked);
     }
@@ -205,6 +207,17 @@ final class TokensService implements HttpService {
             throw new ProblemException(Problem.invalid("ttlSeconds", "must be an integer 1.." + MAX_TTL_SECONDS));
         }
         return number.longValue();
+    }
+
+    private static String actorClass(JsonObject body) {
+        JsonValue value = body.get("class");
+        if (value == null || value == JsonValue.NULL) {
+            return TokenRecord.DEFAULT_CLASS;
+        }
+        if (value instanceof JsonString text && TokenRecord.CLASSES.contains(text.getString())) {
+            return text.getString();
+        }
+        throw new ProblemException(Problem.invalid("class", "must be one of " + TokenRecord.CLASSES));
     }
 
     private static String label(JsonObject body) {

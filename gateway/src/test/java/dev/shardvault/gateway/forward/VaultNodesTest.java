@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class VaultNodesTest {
 
     private static final long PROBE_INTERVAL_MILLIS = 1_000;
-    private static final VaultNodes.Grant LIST = VaultNodes.Grant.meta("default", List.of());
+    private static final VaultNodes.Grant LIST = VaultNodes.Grant.meta("default", List.of(), VaultNodes.Grant.system("tests"));
 
     @Test
     void probesKeepTheirConnectionAndASilentNodeIsDownAtTheProbeTimeout() throws Exception {

@@ -26,6 +26,7 @@ final class Problems {
     static final String INSUFFICIENT_SHARDS = "urn:shardvault:insufficient-shards";
     static final String KEY_REUSED = "urn:shardvault:idempotency-key-reused";
     static final String FORBIDDEN = "urn:shardvault:forbidden";
+    static final String CUSTODY_UNRECORDED = "urn:shardvault:custody-unrecorded";
 
     private static final String PROBLEM_JSON = "application/problem+json";
 

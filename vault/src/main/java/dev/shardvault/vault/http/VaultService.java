@@ -4,6 +4,12 @@ import static dev.shardvault.vault.http.JsonCodec.JSON;
 
 import dev.shardvault.tls.ReleaseGrant;
 import dev.shardvault.tls.ReleaseKeys;
+import dev.shardvault.vault.custody.Custody;
+import dev.shardvault.vault.custody.Event;
+import dev.shardvault.vault.custody.EventId;
+import dev.shardvault.vault.custody.Shipper;
+import dev.shardvault.vault.custody.Timeline;
+import dev.shardvault.vault.custody.TimelineReader;
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.Outcome;
 import dev.shardvault.vault.model.RequestId;
@@ -66,14 +72,31 @@ public final class VaultService implements HttpService {
 
     private final int self;
     private final ReleaseKeys releaseKeys;
+    private final Recording recording;
+
+    /**
+     * What the custody timeline needs here: where events go, the shipper (an exposure is shipped at once), the
+     * timeline reader, this node's own view of a name (refusals and failures are recorded only for names this node
+     * has held or has events of: probing for names leaves nothing behind), and how long an answer waits for its
+     * event to be durable.
+     */
+    public record Recording(Custody custody, Shipper shipper, TimelineReader timelines,
+                            java.util.function.Function<SecretId, SecretView> knownView, long waitMillis) {
+
+        boolean known(SecretId id) {
+            return !(knownView.apply(id) instanceof SecretView.Absent) || custody.knows(id);
+        }
+    }
 
     /**
      * {@code outcomes} counts every write by outcome: committed, voting, writing, rejected. {@code releaseKeys}:
      * the gateways' keys for this node, which every request's authorization is checked with.
      */
     public VaultService(int self, ReleaseKeys releaseKeys, Coordinator coordinator, ReadCoordinator reader,
-                        dev.shardvault.vault.config.ClusterConfig cluster, java.util.function.Consumer<String> outcomes) {
+                        dev.shardvault.vault.config.ClusterConfig cluster, java.util.function.Consumer<String> outcomes,
+                        Recording recording) {
         this.self = self;
+        this.recording = recording;
         this.releaseKeys = releaseKeys;
         this.coordinator = coordinator;
         this.reader = reader;
@@ -102,6 +125,9 @@ public final class VaultService implements HttpService {
              .get("/secrets/{namespace}", this::list)
              .post("/batches/{namespace}", this::batch)
              .post("/deletions/{namespace}/{name}", this::delete)
+             .post("/exposures/{namespace}/{name}", this::exposure)
+             .post("/events/{namespace}/{name}", this::refusal)
+             .get("/timelines/{namespace}/{name}", this::timeline)
              .post("/release-keys", this::releaseKey);
     }
 
@@ -178,6 +204,9 @@ public final class VaultService implements HttpService {
         } catch (ReleaseGrant.Refused e) {
             Problems.send(res, Status.FORBIDDEN_403, Problems.FORBIDDEN, "Forbidden",
                           "no valid gateway authorization: " + e.getMessage());
+        } catch (Unrecorded e) {
+            Problems.send(res, Status.SERVICE_UNAVAILABLE_503, Problems.CUSTODY_UNRECORDED, "Event not recorded",
+                          "this node could not make the operation's custody event durable; it is stopping");
         } catch (BadRequest e) {
             if (e.tooLarge) {
                 Problems.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413, Problems.TOO_LARGE, "Too large", e.getMessage(),
@@ -223,6 +252,8 @@ public final class VaultService implements HttpService {
         try {
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(
                     requestId(namespace, body), requestTime(body, grant), List.of(put), grant.encoded())));
+            recordWrite(grant, List.of(id), kind == Op.Put.Kind.CREATE ? Event.Action.CREATED : Event.Action.UPDATED,
+                        result, Map.of());
             respondWrite(res, result, success);
         } finally {
             Arrays.fill(put.sealedValue(), (byte) 0);
@@ -259,6 +290,7 @@ public final class VaultService implements HttpService {
             }
             WriteResult result = counted(coordinator.write(request));
             puts.forEach(put -> Arrays.fill(put.sealedValue(), (byte) 0));
+            recordWrite(grant, puts.stream().map(Coordinator.Put::id).toList(), Event.Action.CREATED, result, Map.of());
             respondWrite(rs, result, Status.CREATED_201);
         });
     }
@@ -269,8 +301,11 @@ public final class VaultService implements HttpService {
             SecretId id = id(namespace, rq.path().pathParameters().get("name"));
             ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.DELETE, namespace, List.of(id.name()));
             JsonObject body = json(rq);
+            // What was deleted, for the event's parent: the newest version this node knows of.
+            Map<SecretId, SecretView> before = Map.of(id, recording.knownView().apply(id));
             WriteResult result = counted(coordinator.write(new Coordinator.WriteRequest(requestId(namespace, body),
                     requestTime(body, grant), List.of(new Coordinator.Remove(id)), grant.encoded())));
+            recordWrite(grant, List.of(id), Event.Action.DELETED, result, before);
             if (result instanceof WriteResult.Committed committed) {
                 sendJson(rs, Status.OK_200, JSON.createObjectBuilder()
                         .add("name", id.name()).add("deleted", true).add("erasedOn", committed.holders())
@@ -362,8 +397,26 @@ public final class VaultService implements HttpService {
                 selector = new Selector.AsOf(time("at", at.get()));
             }
             ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.READ, id.namespace(), List.of(id.name()));
-            switch (reader.read(id, selector, grant.encoded())) {
+            ReleaseGrant.Audit audit = grant.audit();
+            boolean expansion = audit.expansion();
+            EventId readEvent = EventId.ofRequest(audit.request(), id, expansion ? "env" : "read");
+            // An expansion's events follow its first one; the first follows the version it read, as any read.
+            EventId cause = expansion && !audit.expansionFirst().equals(id.name())
+                    ? EventId.ofRequest(audit.request(), new SecretId(id.namespace(), audit.expansionFirst()), "env") : null;
+            Event.Action action = expansion ? Event.Action.ENV_EXPANDED : Event.Action.READ;
+            ReadResult result = reader.read(id, selector, false, grant.encoded(), (node, repairedVersion) -> recordAsync(
+                    new Event(id, EventId.following(readEvent, "repair", node), readEvent, System.currentTimeMillis(),
+                              Event.Action.REPAIRED, Event.Actor.READ_REPAIR, repairedVersion, Event.Outcome.OK, "")));
+            switch (result) {
                 case ReadResult.Found found -> {
+                    EventId writer = EventId.ofVersion(id, found.incarnation(), found.version());
+                    try {
+                        record(List.of(new Event(id, readEvent, cause == null ? writer : cause, grant.requestTimeMillis(),
+                                                 action, actor(grant), found.version(), Event.Outcome.OK, "")));
+                    } catch (Unrecorded e) {
+                        Arrays.fill(found.value(), (byte) 0);
+                        throw e;
+                    }
                     String value = new String(found.value(), StandardCharsets.UTF_8);
                     Arrays.fill(found.value(), (byte) 0);
                     JsonObjectBuilder body = JSON.createObjectBuilder()
@@ -371,17 +424,31 @@ public final class VaultService implements HttpService {
                             .add("validFrom", Times.format(found.validFromMillis()));
                     body.add("validTo", found.validToMillis() < 0 ? JsonValue.NULL
                                                                   : JSON.createValue(Times.format(found.validToMillis())));
+                    if (selector == Selector.LATEST && recording.custody().exposed(id, writer)) {
+                        body.add("rotationRequired", true);
+                    }
                     rs.header(HeaderValues.create(HeaderNames.ETAG, "\"" + found.version() + "\""));
                     sendJson(rs, Status.OK_200, body.build());
                 }
-                case ReadResult.NotFound notFound -> notFound(rs, id);
-                case ReadResult.VersionNotFound notFound -> Problems.send(
-                        rs, Status.NOT_FOUND_404, Problems.VERSION_NOT_FOUND, "Version not found",
-                        id.name() + " has no such version");
-                case ReadResult.InsufficientShards shards -> Problems.send(
-                        rs, Status.SERVICE_UNAVAILABLE_503, Problems.INSUFFICIENT_SHARDS, "Insufficient shards",
-                        "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
-                        body -> body.add("available", shards.available()).add("threshold", shards.threshold()));
+                case ReadResult.NotFound notFound -> {
+                    recordIfKnown(new Event(id, readEvent, cause, grant.requestTimeMillis(), action, actor(grant), -1,
+                                            Event.Outcome.REFUSED, ""));
+                    notFound(rs, id);
+                }
+                case ReadResult.VersionNotFound notFound -> {
+                    recordIfKnown(new Event(id, readEvent, cause, grant.requestTimeMillis(), action, actor(grant), -1,
+                                            Event.Outcome.REFUSED, ""));
+                    Problems.send(rs, Status.NOT_FOUND_404, Problems.VERSION_NOT_FOUND, "Version not found",
+                                  id.name() + " has no such version");
+                }
+                case ReadResult.InsufficientShards shards -> {
+                    recordIfKnown(new Event(id, readEvent, cause, grant.requestTimeMillis(), action, actor(grant), -1,
+                                            Event.Outcome.FAILED, ""));
+                    Problems.send(
+                            rs, Status.SERVICE_UNAVAILABLE_503, Problems.INSUFFICIENT_SHARDS, "Insufficient shards",
+                            "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
+                            body -> body.add("available", shards.available()).add("threshold", shards.threshold()));
+                }
             }
         });
     }
@@ -389,11 +456,16 @@ public final class VaultService implements HttpService {
     private void history(ServerRequest req, ServerResponse res) {
         guarded(req, res, (rq, rs) -> {
             SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
-            authorized(rq, ReleaseGrant.Kind.META, id.namespace(), List.of(id.name()));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.META, id.namespace(), List.of(id.name()));
+            EventId event = EventId.ofRequest(grant.audit().request(), id, "history");
             switch (reader.history(id)) {
                 case HistoryResult.Versions versions -> {
                     JsonArrayBuilder list = JSON.createArrayBuilder();
                     List<VersionMeta> all = versions.versions();
+                    long latest = all.isEmpty() ? -1 : all.getLast().version();
+                    record(List.of(new Event(id, event, latest < 0 ? null : EventId.ofVersion(id, versions.incarnation(), latest),
+                                             grant.requestTimeMillis(), Event.Action.HISTORY_READ, actor(grant), latest,
+                                             Event.Outcome.OK, "")));
                     for (int i = 0; i < all.size(); i++) {
                         JsonObjectBuilder item = JSON.createObjectBuilder().add("version", all.get(i).version())
                                 .add("validFrom", Times.format(all.get(i).validFromMillis()));
@@ -403,10 +475,232 @@ public final class VaultService implements HttpService {
                     }
                     sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("name", id.name()).add("versions", list).build());
                 }
-                case HistoryResult.NotFound notFound -> notFound(rs, id);
-                case HistoryResult.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
+                case HistoryResult.NotFound notFound -> {
+                    recordIfKnown(new Event(id, event, null, grant.requestTimeMillis(), Event.Action.HISTORY_READ, actor(grant),
+                                            -1, Event.Outcome.REFUSED, ""));
+                    notFound(rs, id);
+                }
+                case HistoryResult.QuorumUnavailable quorum -> {
+                    recordIfKnown(new Event(id, event, null, grant.requestTimeMillis(), Event.Action.HISTORY_READ, actor(grant),
+                                            -1, Event.Outcome.FAILED, ""));
+                    readQuorum(rs, quorum.answered(), quorum.required());
+                }
             }
         });
+    }
+
+    // ---- custody ----
+
+    /** The operation's custody event could not be made durable: the answer is 503 (the node is stopping). */
+    private static final class Unrecorded extends RuntimeException {
+        Unrecorded(Throwable cause) {
+            super("custody event not durable", cause, false, false);
+        }
+    }
+
+    private static Event.Actor actor(ReleaseGrant grant) {
+        return new Event.Actor(grant.audit().token(), grant.audit().label(), grant.audit().actorClass());
+    }
+
+    /** Records {@code events} and waits until they are durable in this node's log. */
+    private void record(List<Event> events) {
+        try {
+            recording.custody().record(events).get(recording.waitMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unrecorded(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new Unrecorded(e);
+        }
+    }
+
+    /** Records {@code event} if this node has ever held its secret (see {@link Recording}). */
+    private void recordIfKnown(Event event) {
+        if (recording.known(event.secret())) {
+            record(List.of(event));
+        }
+    }
+
+    /** Records an event that follows another off the request path (a repair after a read). */
+    private void recordAsync(Event event) {
+        recording.custody().record(List.of(event));
+    }
+
+    /**
+     * The events of a write: for a commit, the event that wrote each version (named by the version, so every read
+     * of it names it as parent), or that deleted the incarnation; otherwise a refusal or failure of the request.
+     */
+    private void recordWrite(ReleaseGrant grant, List<SecretId> ids, Event.Action action, WriteResult result,
+                             Map<SecretId, SecretView> before) {
+        Event.Actor actor = actor(grant);
+        long at = grant.requestTimeMillis();
+        List<Event> events = new ArrayList<>();
+        switch (result) {
+            case WriteResult.Committed committed -> {
+                for (Outcome outcome : committed.outcomes()) {
+                    switch (outcome) {
+                        case Outcome.Applied applied -> {
+                            SecretId id = applied.id();
+                            EventId written = EventId.ofVersion(id, applied.incarnation(), applied.version());
+                            if (applied.version() == 1) {
+                                events.add(new Event(id, written, null, at, Event.Action.CREATED, actor, 1, Event.Outcome.OK, ""));
+                            } else {
+                                EventId replaced = EventId.ofVersion(id, applied.incarnation(), applied.version() - 1);
+                                Event.Action updated = recording.custody().exposed(id, replaced) ? Event.Action.ROTATED
+                                                                                                 : Event.Action.UPDATED;
+                                events.add(new Event(id, written, replaced, at, updated, actor, applied.version(),
+                                                     Event.Outcome.OK, ""));
+                            }
+                        }
+                        case Outcome.Removed removed -> {
+                            SecretId id = removed.id();
+                            EventId parent = null;
+                            long version = -1;
+                            if (before.get(id) instanceof SecretView.Live live && live.incarnation() == removed.incarnation()) {
+                                parent = EventId.ofVersion(id, live.incarnation(), live.latestVersion());
+                                version = live.latestVersion();
+                            }
+                            events.add(new Event(id, EventId.ofDeletion(id, removed.incarnation()), parent, at,
+                                                 Event.Action.DELETED, actor, version, Event.Outcome.OK, ""));
+                        }
+                    }
+                }
+                record(events);
+                return;
+            }
+            case WriteResult.Rejected rejected -> {
+                for (PreconditionFailure failure : rejected.failures()) {
+                    events.add(new Event(failure.id(), EventId.ofRequest(grant.audit().request(), failure.id(), "write"), null,
+                                         at, action, actor, -1, Event.Outcome.REFUSED, ""));
+                }
+            }
+            case WriteResult.WriteConflict conflict -> ids.forEach(id -> events.add(new Event(
+                    id, EventId.ofRequest(grant.audit().request(), id, "write"), null, at, action, actor, -1, Event.Outcome.REFUSED, "")));
+            case WriteResult.KeyReused reused -> ids.forEach(id -> events.add(new Event(
+                    id, EventId.ofRequest(grant.audit().request(), id, "write"), null, at, action, actor, -1, Event.Outcome.REFUSED, "")));
+            case WriteResult.QuorumUnavailable quorum -> ids.forEach(id -> events.add(new Event(
+                    id, EventId.ofRequest(grant.audit().request(), id, "write"), null, at, action, actor, -1, Event.Outcome.FAILED, "")));
+            case WriteResult.Unconfirmed unconfirmed -> ids.forEach(id -> events.add(new Event(
+                    id, EventId.ofRequest(grant.audit().request(), id, "write"), null, at, action, actor, -1, Event.Outcome.FAILED, "")));
+        }
+        List<Event> known = events.stream().filter(event -> recording.known(event.secret())).toList();
+        record(known);
+    }
+
+    /**
+     * {@code POST /exposures/{namespace}/{name}} {@code {"reason", "requestTime"}}: records {@code secret-exposed}
+     * against the newest version and ships it to the other nodes at once, so that whichever node coordinates the
+     * next latest read or update sees it.
+     */
+    private void exposure(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.WRITE, id.namespace(), List.of(id.name()));
+            JsonObject body = json(rq);
+            String reason = string(body, "reason");
+            if (reason.isEmpty() || reason.length() > Event.MAX_REASON_CHARS) {
+                throw new BadRequest("reason", "must be 1.." + Event.MAX_REASON_CHARS + " characters", false);
+            }
+            long at = requestTime(body, grant);
+            EventId event = EventId.ofRequest(grant.audit().request(), id, "exposure");
+            switch (reader.history(id)) {
+                case HistoryResult.Versions versions when !versions.versions().isEmpty() -> {
+                    long latest = versions.versions().getLast().version();
+                    record(List.of(new Event(id, event, EventId.ofVersion(id, versions.incarnation(), latest), at,
+                                             Event.Action.EXPOSED, actor(grant), latest, Event.Outcome.OK, reason)));
+                    int holders = recording.shipper().flush(recording.waitMillis());
+                    sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("name", id.name()).add("exposed", true)
+                            .add("rotationRequired", true).add("version", latest).add("holders", holders).build());
+                }
+                case HistoryResult.QuorumUnavailable quorum -> {
+                    recordIfKnown(new Event(id, event, null, at, Event.Action.EXPOSED, actor(grant), -1, Event.Outcome.FAILED, ""));
+                    readQuorum(rs, quorum.answered(), quorum.required());
+                }
+                default -> {
+                    recordIfKnown(new Event(id, event, null, at, Event.Action.EXPOSED, actor(grant), -1, Event.Outcome.REFUSED, ""));
+                    notFound(rs, id);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code POST /events/{namespace}/{name}} {@code {"action", "outcome": "refused"}}: the gateway refused a request
+     * about this secret (403) and has it recorded, under the caller's authorization, before it answers.
+     */
+    private void refusal(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.META, id.namespace(), List.of(id.name()));
+            JsonObject body = json(rq);
+            Event.Action action;
+            try {
+                action = Event.Action.parse(string(body, "action"));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("action", "must be an event action", false);
+            }
+            if (!"refused".equals(string(body, "outcome")) || action == Event.Action.REPAIRED) {
+                throw new BadRequest("outcome", "only refusals are reported", false);
+            }
+            boolean known = recording.known(id);
+            if (known) {
+                record(List.of(new Event(id, EventId.ofRequest(grant.audit().request(), id, "refused-" + action.wireName()),
+                                         null, grant.requestTimeMillis(), action, actor(grant), -1, Event.Outcome.REFUSED, "")));
+            }
+            sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("recorded", known).build());
+        });
+    }
+
+    /** {@code GET /timelines/{namespace}/{name}?after=&limit=}: the merged, chained timeline (docs/internal-api.md). */
+    private void timeline(ServerRequest req, ServerResponse res) {
+        guarded(req, res, (rq, rs) -> {
+            SecretId id = id(namespace(rq), rq.path().pathParameters().get("name"));
+            EventId after = null;
+            Optional<String> afterText = rq.query().first("after").asOptional();
+            if (afterText.isPresent()) {
+                try {
+                    after = EventId.parse(afterText.get());
+                } catch (IllegalArgumentException e) {
+                    throw new BadRequest("after", e.getMessage(), false);
+                }
+            }
+            int limit = limit(rq);
+            authorized(rq, ReleaseGrant.Kind.META, id.namespace(), List.of(id.name()));
+            switch (recording.timelines().read(id)) {
+                case TimelineReader.Result.QuorumUnavailable quorum -> readQuorum(rs, quorum.answered(), quorum.required());
+                case TimelineReader.Result.Merged merged -> {
+                    Timeline timeline = merged.timeline();
+                    if (timeline.isEmpty()) {
+                        Problems.send(rs, Status.NOT_FOUND_404, Problems.SECRET_NOT_FOUND, "Secret not found",
+                                      id.name() + " was never written");
+                        return;
+                    }
+                    int from = timeline.startAfter(after);
+                    if (from < 0) {
+                        throw new BadRequest("after", "is not an event of this timeline", false);
+                    }
+                    JsonArrayBuilder events = JSON.createArrayBuilder();
+                    List<JsonObject> page = timeline.page(from, limit);
+                    page.forEach(events::add);
+                    int end = from + page.size();
+                    sendJson(rs, Status.OK_200, JSON.createObjectBuilder().add("name", id.name()).add("events", events)
+                            .add("next", end < timeline.size() && !page.isEmpty()
+                                    ? JSON.createValue(timeline.idAt(end - 1).hex()) : JsonValue.NULL).build());
+                }
+            }
+        });
+    }
+
+    private static int limit(ServerRequest req) {
+        Optional<String> limitText = req.query().first("limit").asOptional();
+        if (limitText.isEmpty()) {
+            return 100;
+        }
+        long parsed = positive("limit", limitText.get());
+        if (parsed > MAX_LIST_LIMIT) {
+            throw new BadRequest("limit", "must be 1.." + MAX_LIST_LIMIT, false);
+        }
+        return (int) parsed;
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -4,14 +4,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /** SHA-256 without a provider lookup per call: every digest is a clone of one prototype. */
-final class Sha256 {
+public final class Sha256 {
 
     private static final MessageDigest PROTOTYPE = create();
 
     private Sha256() {
     }
 
-    static byte[] digest(byte[] bytes) {
+    public static byte[] digest(byte[] bytes) {
         try {
             return ((MessageDigest) PROTOTYPE.clone()).digest(bytes);
         } catch (CloneNotSupportedException e) {

@@ -5,6 +5,7 @@ import dev.shardvault.tls.HandshakeTimeout;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.ServerIdentity;
 import dev.shardvault.vault.codec.MalformedException;
+import dev.shardvault.vault.custody.EventCodec;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
 import dev.shardvault.vault.protocol.Messages.DecideReply;
@@ -188,6 +189,24 @@ public final class HttpPeer implements Peer, AutoCloseable {
     @Override
     public boolean tombstone(TombstoneRequest request) throws PeerUnavailableException {
         return call("/tombstone", WireCodec.tombstoneRequest(request), WireCodec::bool);
+    }
+
+    @Override
+    public java.util.Map<dev.shardvault.vault.custody.Stamped.Stream, Long> shipEvents(
+            java.util.List<dev.shardvault.vault.custody.Stamped> events) throws PeerUnavailableException {
+        return call("/ship-events", EventCodec.encodeAll(events), reply -> decoded(reply, EventCodec::decodeCounts));
+    }
+
+    @Override
+    public dev.shardvault.vault.custody.Custody.Held events(SecretId secret) throws PeerUnavailableException {
+        return call("/events", WireCodec.id(secret), reply -> decoded(reply, EventCodec::decodeHeld));
+    }
+
+    private static <T> T decoded(byte[] reply, Function<dev.shardvault.vault.codec.BinaryReader, T> decoder) {
+        dev.shardvault.vault.codec.BinaryReader in = new dev.shardvault.vault.codec.BinaryReader(reply);
+        T value = decoder.apply(in);
+        in.end();
+        return value;
     }
 
     // ---- coalesced calls ----

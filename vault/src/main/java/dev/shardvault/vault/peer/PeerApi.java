@@ -1,6 +1,7 @@
 package dev.shardvault.vault.peer;
 
 import dev.shardvault.vault.codec.MalformedException;
+import dev.shardvault.vault.custody.EventCodec;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.WireCodec;
@@ -85,30 +86,42 @@ public final class PeerApi implements HttpService {
     }
 
     private static Map<String, Handler> handlers(Peer local, ShareRelease release) {
-        return Map.of(
-                "/prepare", (caller, body) -> WireCodec.prepareResult(local.prepare(WireCodec.prepareRequest(body))),
-                "/decide", (caller, body) -> WireCodec.decideReply(local.decide(WireCodec.decision(body))),
-                "/txn-status", (caller, body) -> WireCodec.txnStatus(local.txnStatus(WireCodec.txn(body))),
-                "/read", (caller, body) -> {
-                    WireCodec.ReadRequest read = WireCodec.readRequest(body);
-                    release.check(caller, read.authorization(), read.id());
-                    return WireCodec.shareState(local.read(read.id(), read.selector(), read.authorization()));
-                },
-                "/history", (caller, body) -> WireCodec.historyReply(local.history(WireCodec.id(body))),
-                "/list", (caller, body) -> {
-                    WireCodec.ListRequest list = WireCodec.listRequest(body);
-                    return WireCodec.listReply(local.list(list.namespace(), list.after(), list.limit()));
-                },
-                "/repair", (caller, body) -> {
-                    Messages.RepairRequest repair = WireCodec.repairRequest(body);
-                    release.check(caller, repair.authorization(), repair.id()); // the store keeps the share it accepts
-                    return WireCodec.repairOutcome(local.repair(repair));
-                },
-                "/changes", (caller, body) -> {
-                    WireCodec.ChangesRequest changes = WireCodec.changesRequest(body);
-                    return WireCodec.changesReply(local.changes(changes.epoch(), changes.after(), changes.limit()));
-                },
-                "/tombstone", (caller, body) -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body))));
+        Map<String, Handler> handlers = new java.util.HashMap<>();
+        handlers.put("/prepare", (caller, body) -> WireCodec.prepareResult(local.prepare(WireCodec.prepareRequest(body))));
+        handlers.put("/decide", (caller, body) -> WireCodec.decideReply(local.decide(WireCodec.decision(body))));
+        handlers.put("/txn-status", (caller, body) -> WireCodec.txnStatus(local.txnStatus(WireCodec.txn(body))));
+        handlers.put("/read", (caller, body) -> {
+            WireCodec.ReadRequest read = WireCodec.readRequest(body);
+            release.check(caller, read.authorization(), read.id());
+            return WireCodec.shareState(local.read(read.id(), read.selector(), read.authorization()));
+        });
+        handlers.put("/history", (caller, body) -> WireCodec.historyReply(local.history(WireCodec.id(body))));
+        handlers.put("/list", (caller, body) -> {
+            WireCodec.ListRequest list = WireCodec.listRequest(body);
+            return WireCodec.listReply(local.list(list.namespace(), list.after(), list.limit()));
+        });
+        handlers.put("/repair", (caller, body) -> {
+            Messages.RepairRequest repair = WireCodec.repairRequest(body);
+            release.check(caller, repair.authorization(), repair.id()); // the store keeps the share it accepts
+            return WireCodec.repairOutcome(local.repair(repair));
+        });
+        handlers.put("/changes", (caller, body) -> {
+            WireCodec.ChangesRequest changes = WireCodec.changesRequest(body);
+            return WireCodec.changesReply(local.changes(changes.epoch(), changes.after(), changes.limit()));
+        });
+        handlers.put("/tombstone", (caller, body) -> WireCodec.bool(local.tombstone(WireCodec.tombstoneRequest(body))));
+        // Events a peer ships were recorded by a coordinator under a gateway's authorization; a node takes them
+        // from any cluster member (a compromised one could add events, never remove any: readers merge by union).
+        handlers.put("/ship-events", (caller, body) -> EventCodec.encodeCounts(local.shipEvents(decodedEvents(body))));
+        handlers.put("/events", (caller, body) -> EventCodec.encodeHeld(local.events(WireCodec.id(body))));
+        return handlers;
+    }
+
+    private static List<dev.shardvault.vault.custody.Stamped> decodedEvents(byte[] body) {
+        dev.shardvault.vault.codec.BinaryReader in = new dev.shardvault.vault.codec.BinaryReader(body);
+        List<dev.shardvault.vault.custody.Stamped> events = EventCodec.decodeAll(in);
+        in.end();
+        return events;
     }
 
     /** Checks the declared length and the caller's budget, reads the body within it and hands it on. */

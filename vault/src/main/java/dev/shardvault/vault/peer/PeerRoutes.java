@@ -11,7 +11,7 @@ final class PeerRoutes {
 
     static final String BASE = "/peer/v1";
     static final List<String> ROUTES = List.of("/prepare", "/decide", "/txn-status", "/read", "/history", "/list",
-                                               "/repair", "/tombstone", "/changes");
+                                               "/repair", "/tombstone", "/changes", "/ship-events", "/events");
     static final String BATCH = "/batch";
     static final String OCTET_STREAM = "application/octet-stream";
 

@@ -47,6 +47,16 @@ public interface Peer {
     /** Applies a missed delete (and erases); false if the name was busy and it should be retried. */
     boolean tombstone(Messages.TombstoneRequest request) throws PeerUnavailableException;
 
+    /**
+     * Takes custody events shipped by another node (durably, before it answers); answers how many events of each
+     * stream it now holds, which is what the shipper sends next from.
+     */
+    java.util.Map<dev.shardvault.vault.custody.Stamped.Stream, Long> shipEvents(
+            java.util.List<dev.shardvault.vault.custody.Stamped> events) throws PeerUnavailableException;
+
+    /** The custody events this node holds of {@code id}, or that its stored chain of them is broken. */
+    dev.shardvault.vault.custody.Custody.Held events(SecretId id) throws PeerUnavailableException;
+
     // The hot calls also come without a waiting thread: a remote peer completes the future when the answer
     // arrives (it fails with PeerUnavailableException); by default the call runs on a virtual thread of its own.
 

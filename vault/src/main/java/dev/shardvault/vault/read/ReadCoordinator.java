@@ -26,7 +26,7 @@ public final class ReadCoordinator {
 
     public sealed interface ReadResult {
         /** The value (UTF-8 bytes; the caller zeroes them after use) and its validity interval; validTo -1 = open. */
-        record Found(byte[] value, long version, long validFromMillis, long validToMillis) implements ReadResult {
+        record Found(byte[] value, long incarnation, long version, long validFromMillis, long validToMillis) implements ReadResult {
             @Override
             public String toString() {
                 return "Found[v" + version + "]";
@@ -47,7 +47,7 @@ public final class ReadCoordinator {
     }
 
     public sealed interface HistoryResult {
-        record Versions(List<VersionMeta> versions, long deletedAtMillis) implements HistoryResult {
+        record Versions(List<VersionMeta> versions, long incarnation) implements HistoryResult {
         }
 
         record NotFound() implements HistoryResult {
@@ -95,7 +95,14 @@ public final class ReadCoordinator {
 
     /** {@code authorization}: the gateway's grant for this read, which each peer checks before it sends its share. */
     public ReadResult read(SecretId id, Selector selector, byte[] authorization) {
-        return read(id, selector, false, authorization);
+        return read(id, selector, false, authorization, RepairListener.NONE);
+    }
+
+    /** Told of each node that stored a share this node's read repair sent it (on the repair's thread). */
+    public interface RepairListener {
+        RepairListener NONE = (node, version) -> { };
+
+        void repaired(int node, long version);
     }
 
     /**
@@ -105,6 +112,12 @@ public final class ReadCoordinator {
      * missed a delete are sent without waiting: they never fail or slow the read.
      */
     public ReadResult read(SecretId id, Selector selector, boolean forceRepair, byte[] authorization) {
+        return read(id, selector, forceRepair, authorization, RepairListener.NONE);
+    }
+
+    /** As {@link #read(SecretId, Selector, boolean, byte[])}; {@code listener} hears of every repair stored. */
+    public ReadResult read(SecretId id, Selector selector, boolean forceRepair, byte[] authorization,
+                           RepairListener listener) {
         FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector, authorization));
         long deadline = System.nanoTime() + timeoutNanos;
         Map<Integer, ShareState> answers = new HashMap<>();
@@ -116,7 +129,7 @@ public final class ReadCoordinator {
                 answers.put(reply.node(), reply.value());
             }
             if (answers.size() >= majority()) {
-                result = decide(id, answers, selector, fanOut.allReceived(), forceRepair, plan, authorization);
+                result = decide(id, answers, selector, fanOut.allReceived(), forceRepair, plan, authorization, listener);
                 if (result != null) {
                     break;
                 }
@@ -131,7 +144,7 @@ public final class ReadCoordinator {
             return new ReadResult.InsufficientShards((int) shares, cluster.k());
         }
         if (result == null) {
-            result = decide(id, answers, selector, true, forceRepair, plan, authorization);
+            result = decide(id, answers, selector, true, forceRepair, plan, authorization, listener);
         }
         if (plan[0] != null) {
             RepairPlan repair = plan[0];
@@ -156,7 +169,7 @@ public final class ReadCoordinator {
      * the newest version so far and not everyone has answered).
      */
     private ReadResult decide(SecretId id, Map<Integer, ShareState> answers, Selector selector, boolean final_,
-                              boolean forceRepair, RepairPlan[] plan, byte[] authorization) {
+                              boolean forceRepair, RepairPlan[] plan, byte[] authorization, RepairListener listener) {
         SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
         if (freshest instanceof SecretView.Deleted deleted) {
             spreadTombstone(id, deleted, answers);
@@ -207,14 +220,14 @@ public final class ReadCoordinator {
                 shares[i] = holders.get(window[0] + i).share().clone();
             }
             plan[0] = new RepairPlan(id, live.incarnation(), target, holders.getFirst().validFromMillis(), points, shares,
-                                     java.util.Set.copyOf(xs), authorization);
+                                     java.util.Set.copyOf(xs), authorization, listener);
         }
         long validFrom = holders.getFirst().validFromMillis();
         long validTo = -1;
         if (target < live.latestVersion()) {
             validTo = holders.stream().mapToLong(ShareState::nextValidFromMillis).filter(t -> t >= 0).min().orElse(-1);
         }
-        return new ReadResult.Found(value, target, validFrom, validTo);
+        return new ReadResult.Found(value, live.incarnation(), target, validFrom, validTo);
     }
 
     /**
@@ -254,10 +267,12 @@ public final class ReadCoordinator {
         private final byte[][] shares;
         private final java.util.Set<Integer> holders;
         private final byte[] authorization;
+        private final RepairListener listener;
 
         RepairPlan(SecretId id, long incarnation, long version, long validFromMillis, int[] points, byte[][] shares,
-                   java.util.Set<Integer> holders, byte[] authorization) {
+                   java.util.Set<Integer> holders, byte[] authorization, RepairListener listener) {
             this.authorization = authorization;
+            this.listener = listener;
             this.id = id;
             this.incarnation = incarnation;
             this.version = version;
@@ -322,6 +337,7 @@ public final class ReadCoordinator {
                                                                             authorization))
                     == dev.shardvault.vault.store.ShardStore.RepairOutcome.STORED) {
                     repairsStored.incrementAndGet();
+                    listener.repaired(node, version);
                 }
             } catch (dev.shardvault.vault.protocol.PeerUnavailableException e) {
                 // best effort: the next read or the sweep tries again
@@ -386,7 +402,7 @@ public final class ReadCoordinator {
                 answer.versions().forEach(v -> versions.putIfAbsent(v.version(), v));
             }
         }
-        return new HistoryResult.Versions(List.copyOf(versions.values()), -1);
+        return new HistoryResult.Versions(List.copyOf(versions.values()), live.incarnation());
     }
 
     /** A page of live secret names after {@code after}, merged from a majority. */

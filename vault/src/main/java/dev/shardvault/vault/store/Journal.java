@@ -6,6 +6,8 @@ import dev.shardvault.vault.codec.BinaryReader;
 import dev.shardvault.vault.codec.BinaryWriter;
 import dev.shardvault.vault.codec.DomainCodec;
 import dev.shardvault.vault.codec.MalformedException;
+import dev.shardvault.vault.custody.EventCodec;
+import dev.shardvault.vault.custody.Stamped;
 import dev.shardvault.vault.model.Op;
 import dev.shardvault.vault.model.Outcome;
 import dev.shardvault.vault.model.SecretId;
@@ -27,6 +29,7 @@ import java.util.List;
  * ABORT    v | txn(24)
  * DELETE   v | namespace str | name str | incarnation i64 | deletedAtMillis i64       (a tombstone learned from a peer)
  * REPAIR   v | namespace str | name str | incarnation i64 | version i64 | validFromMillis i64 | share bytes
+ * EVENT    v | event (see {@link EventCodec}) | hash 32      (a custody event; hash chains the secret's events here)
  * </pre>
  * One PREPARE record per operation, so that deleting one secret of a batch erases only its own share.
  */
@@ -34,6 +37,7 @@ public final class Journal {
 
     static final int FORMAT = 1;
     static final int MAX_OPS = 10_000;
+    static final int HASH_BYTES = 32;
 
     private Journal() {
     }
@@ -72,6 +76,17 @@ public final class Journal {
         @Override
         public String toString() {
             return "Repaired[" + id + ", inc " + incarnation + ", v" + version + ", share=<" + share.length + " bytes>]";
+        }
+    }
+
+    /**
+     * A custody event: {@code content} is its {@link EventCodec} bytes, {@code hash} = SHA-256(the previous EVENT
+     * record's hash for the same secret on this node, 32 zero bytes for the first || content).
+     */
+    public record Recorded(Stamped stamped, byte[] content, byte[] hash) implements Entry {
+        @Override
+        public String toString() {
+            return "Recorded[" + stamped.event().secret() + " " + stamped.event().id() + "]";
         }
     }
 
@@ -124,6 +139,10 @@ public final class Journal {
                 out.i64(repaired.incarnation()).i64(repaired.version()).i64(repaired.validFromMillis()).bytes(repaired.share);
                 yield RecordType.REPAIR;
             }
+            case Recorded recorded -> {
+                out.raw(recorded.content()).raw(recorded.hash());
+                yield RecordType.EVENT;
+            }
         };
         LogRecord record = new LogRecord(type, out.toByteArray());
         out.wipe();
@@ -159,6 +178,12 @@ public final class Journal {
             case ABORT -> new Aborted(DomainCodec.readTxn(in));
             case DELETE -> new Tombstoned(DomainCodec.readId(in), in.i64(), in.i64());
             case REPAIR -> new Repaired(DomainCodec.readId(in), in.i64(), in.i64(), in.i64(), in.bytes(DomainCodec.MAX_SHARE_BYTES));
+            case EVENT -> {
+                Stamped stamped = EventCodec.read(in);
+                byte[] payload = record.payload();
+                byte[] content = java.util.Arrays.copyOfRange(payload, 1, payload.length - HASH_BYTES);
+                yield new Recorded(stamped, content, in.raw(HASH_BYTES));
+            }
         };
         in.end();
         return entry;

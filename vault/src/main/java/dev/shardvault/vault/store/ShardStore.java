@@ -70,6 +70,8 @@ public final class ShardStore implements AutoCloseable {
     /** Secrets whose view changed, numbered for the sweep of other nodes; see {@link #changesAfter}. */
     private final ViewChanges changes = new ViewChanges(CHANGES_HELD);
     private final Consumer<SecretId> afterTombstone;
+    /** Where replayed custody events go (they are not this store's state). */
+    private final Consumer<Journal.Recorded> events;
 
     /** Holds a name while this node changes it on its own (a learned tombstone, a repair): prepares vote no. */
     private static final TxnId MAINTENANCE = new TxnId(new RequestId(0, 0), 0);
@@ -104,10 +106,11 @@ public final class ShardStore implements AutoCloseable {
     }
 
     private ShardStore(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure,
-                       Consumer<SecretId> afterTombstone) throws IOException {
+                       Consumer<SecretId> afterTombstone, Consumer<Journal.Recorded> events) throws IOException {
         this.nodeId = nodeId;
         this.onLogFailure = onLogFailure;
         this.afterTombstone = afterTombstone;
+        this.events = events;
         this.log = RecordLog.open(dir, options, this::replay);
         Map<SecretId, Long> erasures;
         synchronized (monitor) {
@@ -136,7 +139,7 @@ public final class ShardStore implements AutoCloseable {
      */
     public static ShardStore open(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure)
             throws IOException {
-        return new ShardStore(nodeId, dir, options, onLogFailure, id -> { });
+        return new ShardStore(nodeId, dir, options, onLogFailure, id -> { }, event -> { });
     }
 
     /**
@@ -145,7 +148,27 @@ public final class ShardStore implements AutoCloseable {
      */
     public static ShardStore open(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure,
                                   Consumer<SecretId> afterTombstone) throws IOException {
-        return new ShardStore(nodeId, dir, options, onLogFailure, afterTombstone);
+        return new ShardStore(nodeId, dir, options, onLogFailure, afterTombstone, event -> { });
+    }
+
+    /** As above, handing every replayed custody event to {@code events}, in log order. */
+    public static ShardStore open(int nodeId, Path dir, LogOptions options, Consumer<IOException> onLogFailure,
+                                  Consumer<SecretId> afterTombstone, Consumer<Journal.Recorded> events) throws IOException {
+        return new ShardStore(nodeId, dir, options, onLogFailure, afterTombstone, events);
+    }
+
+    /**
+     * Queues a custody event for the log, group-committed with every other record; the future completes when it
+     * is durable. A log failure also reaches {@code onLogFailure} (the node stops).
+     */
+    public CompletableFuture<Void> appendEvent(Journal.Recorded recorded) {
+        CompletableFuture<Void> appended = log.append(Journal.encode(recorded));
+        appended.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                onLogFailure.accept(asIOException(failure));
+            }
+        });
+        return appended;
     }
 
     public ReplayReport replayReport() {
@@ -384,6 +407,9 @@ public final class ShardStore implements AutoCloseable {
     private void eraseShares(Map<SecretId, Long> upToIncarnation) throws IOException {
         try {
             log.erase(record -> {
+                if (record.type() == dev.shardvault.log.RecordType.EVENT) {
+                    return false; // custody events hold no share and outlive the secret
+                }
                 Entry entry = Journal.decode(record);
                 SecretId owner = Journal.shareOwner(entry);
                 Long dead = owner == null ? null : upToIncarnation.get(owner);
@@ -567,6 +593,10 @@ public final class ShardStore implements AutoCloseable {
 
     private void replay(LogRecord record) {
         Entry entry = Journal.decode(record);
+        if (entry instanceof Journal.Recorded recorded) {
+            events.accept(recorded);
+            return;
+        }
         synchronized (monitor) {
             if (entry instanceof Prepared prepared && prepared.op() instanceof Op.Put put) {
                 replayedShares.add(put.id());
@@ -601,6 +631,7 @@ public final class ShardStore implements AutoCloseable {
                     replayedShares.add(repaired.id());
                     applyRepair(repaired);
                 }
+                case Journal.Recorded recorded -> throw new AssertionError("handled above");
             }
         }
     }

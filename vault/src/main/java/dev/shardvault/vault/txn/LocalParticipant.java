@@ -15,7 +15,14 @@ import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShareState;
 import dev.shardvault.vault.store.TxnState;
+import dev.shardvault.vault.custody.Custody;
+import dev.shardvault.vault.custody.Stamped;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,12 +34,35 @@ public final class LocalParticipant implements Peer {
     private final int id;
     private final ShardStore store;
     private final InFlight inFlight;
+    private final Custody custody;
+    private final long eventWaitMillis;
     private volatile Resolver resolver;
 
-    public LocalParticipant(int id, ShardStore store, InFlight inFlight) {
+    /** {@code eventWaitMillis}: how long taking shipped events may wait for their fsync before it says unavailable. */
+    public LocalParticipant(int id, ShardStore store, InFlight inFlight, Custody custody, long eventWaitMillis) {
         this.id = id;
         this.store = store;
         this.inFlight = inFlight;
+        this.custody = custody;
+        this.eventWaitMillis = eventWaitMillis;
+    }
+
+    @Override
+    public Map<Stamped.Stream, Long> shipEvents(List<Stamped> events) throws PeerUnavailableException {
+        try {
+            custody.accept(events).get(eventWaitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PeerUnavailableException("interrupted while logging shipped events", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new PeerUnavailableException("node " + id + " could not log shipped events: " + e, e);
+        }
+        return custody.counts();
+    }
+
+    @Override
+    public Custody.Held events(SecretId secret) {
+        return custody.held(secret);
     }
 
     public void resolveWith(Resolver resolver) {
