@@ -113,7 +113,7 @@ java_cmd() {
   echo "$JAVA_HOME/bin/java"
 }
 
-ensure_dev_token() { # a random token with read, write, delete, list, env and grant on namespace "default", stored only as a digest for the gateway
+ensure_dev_token() { # a random token with read, write, delete, list, env, grant and audit on namespace "default", stored only as a digest for the gateway
   local token_file="$VAR/dev-token" digest
   mkdir -p "$VAR"
   if [ ! -s "$token_file" ]; then
@@ -123,11 +123,13 @@ ensure_dev_token() { # a random token with read, write, delete, list, env and gr
   chmod 600 "$token_file"
   digest=$(tr -d '\n' < "$token_file" | sha256sum | cut -d' ' -f1)
   cat > "$VAR/dev-tokens.yaml" <<YAML
-# Written by scripts/cluster.sh: the digest of var/dev-token, read, write, delete, list, env and grant on namespace "default".
+# Written by scripts/cluster.sh: the digest of var/dev-token, read, write, delete, list, env, grant and audit on namespace "default".
 tokens:
   - sha256: "$digest"
     namespace: default
-    actions: [read, write, delete, list, env, grant]
+    actions: [read, write, delete, list, env, grant, audit]
+    label: dev
+    class: human
 YAML
 }
 
@@ -211,7 +213,7 @@ cmd_up() {
   echo "ShardVault is up: gateway https://$HOST:$GATEWAY_TLS_PORT (plain HTTP on http://$HOST:$GATEWAY_PORT for local use),"
   echo "  $N vault nodes (ports $((BASE_PORT + 1))..$((BASE_PORT + N)), mutual TLS only), CA certificate $TLS_DIR/ca.pem"
   if [ -f "$VAR/dev-token" ]; then
-    echo "dev token (namespace 'default', read, write, delete, list, env, grant): $VAR/dev-token"
+    echo "dev token (namespace 'default', read, write, delete, list, env, grant, audit): $VAR/dev-token"
     echo "  curl --cacert var/tls/ca.pem -H \"Authorization: Bearer \$(cat var/dev-token)\" https://$HOST:$GATEWAY_TLS_PORT/v1/status"
   fi
 }

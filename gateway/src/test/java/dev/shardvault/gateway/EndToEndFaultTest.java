@@ -112,6 +112,29 @@ class EndToEndFaultTest {
         }
     }
 
+    /**
+     * An acknowledged write and read each leave their custody event on the coordinator's disk before the answer:
+     * SIGKILL every node right after (so whichever coordinated dies, likely before it shipped them) and both are
+     * in the timeline once the nodes are back.
+     */
+    @Test
+    void theEventsOfAnAcknowledgedWriteAndReadSurviveSigkillOfEveryNode() throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster(dir)) {
+            cluster.startAll();
+            Api api = new Api(cluster.gateway(), ProcessCluster.TOKEN);
+            assertEquals(201, api.create("AUDITED", "v1").status());
+            assertEquals(200, api.read("AUDITED").status());
+            for (int id = 1; id <= ProcessCluster.N; id++) {
+                cluster.kill(id);
+            }
+            cluster.startNodes();
+            Reply timeline = retry(() -> api.read("AUDITED/timeline"));
+            assertEquals(200, timeline.status(), timeline.text());
+            assertEquals(List.of("secret-created", "secret-read"), timeline.json().getJsonArray("events").stream()
+                    .map(event -> event.asJsonObject().getString("action")).toList(), timeline.text());
+        }
+    }
+
     /** What clients were told, per name. */
     private final Map<String, Map<Long, String>> acknowledged = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> uncertain = new ConcurrentHashMap<>();
@@ -266,6 +289,30 @@ class EndToEndFaultTest {
             }
             assertTrue(entry.getValue().keySet().stream().allMatch(v -> v <= versions.size()),
                        name + " lost an acknowledged version (seed " + seed + ")");
+        }
+        // Every acknowledged write left its event, whichever node coordinated it and whatever was killed after.
+        for (Map.Entry<String, Map<Long, String>> entry : acknowledged.entrySet()) {
+            String name = entry.getKey();
+            Reply timeline = retry(() -> api.read(name + "/timeline?limit=1000"));
+            assertEquals(200, timeline.status(), name + ": " + timeline.text() + " (seed " + seed + ")");
+            Set<Long> written = new java.util.HashSet<>();
+            for (var event : timeline.json().getJsonArray("events")) {
+                var e = event.asJsonObject();
+                if (e.getString("outcome").equals("ok") && Set.of("secret-created", "secret-updated", "secret-rotated")
+                        .contains(e.getString("action"))) {
+                    written.add(e.getJsonNumber("version").longValue());
+                }
+            }
+            // A deleted and re-created name starts again at 1: its versions are only checked while not deleted.
+            if (!deleted.contains(name) && !maybeDeleted.contains(name)) {
+                assertTrue(written.containsAll(entry.getValue().keySet()), name + " acknowledged " + entry.getValue().keySet()
+                           + " but its timeline has writes of " + written + " (seed " + seed + ")");
+            }
+        }
+        for (String name : deleted) {
+            Reply timeline = retry(() -> api.read(name + "/timeline?limit=1000"));
+            assertTrue(timeline.text().contains("\"secret-deleted\""), name + " was deleted: " + timeline.text()
+                       + " (seed " + seed + ")");
         }
     }
 

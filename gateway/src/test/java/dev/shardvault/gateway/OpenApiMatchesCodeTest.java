@@ -57,7 +57,7 @@ class OpenApiMatchesCodeTest {
                 }
             }
         }
-        assertEquals(13, checked.size(), checked.toString());
+        assertEquals(15, checked.size(), checked.toString());
     }
 
     @Test

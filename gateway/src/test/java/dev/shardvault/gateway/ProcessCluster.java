@@ -73,7 +73,7 @@ final class ProcessCluster implements AutoCloseable {
                     + "\ngateway:\n  plain-http:\n    port: " + ports[GATEWAY]
                     + "\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
                     + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
-                    + "      namespace: default\n      actions: [read, write, delete, list, env, grant]\n");
+                    + "      namespace: default\n      actions: [read, write, delete, list, env, grant, audit]\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -112,6 +112,21 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts vault node {@code id} (1..5), or the gateway for {@link #GATEWAY}, and waits until it is healthy. */
     void start(int id) throws InterruptedException {
+        launch(id);
+        awaitUp(id);
+    }
+
+    /** Starts every vault node at once (their JVMs boot side by side) and waits until all are healthy. */
+    void startNodes() throws InterruptedException {
+        for (int id = 1; id <= N; id++) {
+            launch(id);
+        }
+        for (int id = 1; id <= N; id++) {
+            awaitUp(id);
+        }
+    }
+
+    private void launch(int id) {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "-Dshardvault.conf-dir=" + dir,
@@ -128,13 +143,10 @@ final class ProcessCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        awaitUp(id);
     }
 
     void startAll() throws InterruptedException {
-        for (int id = 1; id <= N; id++) {
-            start(id);
-        }
+        startNodes();
         start(GATEWAY);
     }
 

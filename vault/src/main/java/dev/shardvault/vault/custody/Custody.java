@@ -54,6 +54,9 @@ public final class Custody {
     private final Map<Stamped.Stream, List<Stamped>> streams = new HashMap<>();
     private final Map<SecretId, Chain> chains = new HashMap<>();
     private long ownSeq;
+    private final Map<Event.Actor, Event.Actor> actors = new HashMap<>();
+    private final Map<SecretId, SecretId> secrets = new HashMap<>();
+    private final Map<Stamped.Stream, Stamped.Stream> streamIds = new HashMap<>();
     private volatile Log log;
     private final AtomicLong brokenChains = new AtomicLong();
     private final AtomicLong recorded = new AtomicLong();
@@ -158,7 +161,24 @@ public final class Custody {
         return durable;
     }
 
-    private void index(Chain chain, Stamped stamped) {
+    /**
+     * Every node holds every event in memory, so what events have in common (their stream, secret and actor) is shared rather
+     * than held once per event as decoded.
+     */
+    private Stamped shared(Stamped stamped) {
+        Event event = stamped.event();
+        Event.Actor actor = actors.computeIfAbsent(event.actor(), a -> a);
+        SecretId secret = secrets.computeIfAbsent(event.secret(), id -> id);
+        Stamped.Stream stream = streamIds.computeIfAbsent(stamped.stream(), s -> s);
+        if (actor != event.actor() || secret != event.secret()) {
+            event = new Event(secret, event.id(), event.parent(), event.atMillis(), event.action(), actor, event.version(),
+                              event.outcome(), event.reason());
+        }
+        return stream == stamped.stream() && event == stamped.event() ? stamped : new Stamped(stream, stamped.seq(), event);
+    }
+
+    private void index(Chain chain, Stamped received) {
+        Stamped stamped = shared(received);
         List<Stamped> stream = streams.computeIfAbsent(stamped.stream(), s -> new ArrayList<>());
         if (stamped.seq() == stream.size() + 1) {
             stream.add(stamped);
