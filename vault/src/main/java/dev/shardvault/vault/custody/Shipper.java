@@ -21,6 +21,7 @@ public final class Shipper implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Shipper.class.getName());
     static final int RELAY_EVERY = 20;
     static final int BATCH = 1_000;
+    static final int MAX_BATCHES_PER_ROUND = 50;
 
     private final Custody custody;
     private final Peers peers;
@@ -75,10 +76,19 @@ public final class Shipper implements AutoCloseable {
                 known = peer.shipEvents(List.of());
             }
             Stamped.Stream own = custody.ownStream();
-            List<Stamped> batch = custody.missing(known, relay ? stream -> true : own::equals, BATCH);
-            if (!batch.isEmpty()) {
+            // Full batches go on back to back (a node filling up after losing its disk), within a bound per round.
+            for (int batches = 0; batches < MAX_BATCHES_PER_ROUND; batches++) {
+                List<Stamped> batch = custody.missing(known, relay ? stream -> true : own::equals, BATCH);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                Map<Stamped.Stream, Long> before = known;
                 known = peer.shipEvents(batch);
+                theirs.put(peer.id(), known);
                 shipped.addAndGet(batch.size());
+                if (batch.size() < BATCH || known.equals(before)) {
+                    break;
+                }
             }
             theirs.put(peer.id(), known);
             return known.getOrDefault(own, 0L) >= custody.counts().getOrDefault(own, 0L);
