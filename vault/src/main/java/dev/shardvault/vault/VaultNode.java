@@ -84,7 +84,7 @@ public final class VaultNode implements AutoCloseable {
     private final TimelineReader timelines;
     private volatile boolean closed;
     /** How often custody events are shipped to the other nodes (an event reaches them within about this). */
-    static final long SHIP_INTERVAL_MILLIS = 100;
+    static final long SHIP_INTERVAL_MILLIS = 200;
 
     static {
         // Helidon 4.4 resolves the global mapper manager through its service registry on every header value

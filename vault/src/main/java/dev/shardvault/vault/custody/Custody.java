@@ -35,9 +35,12 @@ public final class Custody {
         }
     }
 
-    /** Appends one record to this node's log; the future completes once it is durable. */
+    /**
+     * Appends one record to this node's log; the future completes once it is durable. A {@code deferred} record is
+     * forced by the next fsync the node makes anyway, or within the log's deferred-force bound.
+     */
     public interface Log {
-        CompletableFuture<Void> append(Journal.Recorded recorded);
+        CompletableFuture<Void> append(Journal.Recorded recorded, boolean deferred);
     }
 
     private static final class Chain {
@@ -124,7 +127,7 @@ public final class Custody {
         List<CompletableFuture<Void>> appends = new ArrayList<>(events.size());
         synchronized (monitor) {
             for (Event event : events) {
-                appends.add(append(new Stamped(own, ++ownSeq, event)));
+                appends.add(append(new Stamped(own, ++ownSeq, event), false));
             }
         }
         recorded.addAndGet(events.size());
@@ -132,8 +135,21 @@ public final class Custody {
     }
 
     /**
+     * Records an event that nobody waits for (a repair after a read): it rides on this node's next fsync.
+     */
+    public CompletableFuture<Void> recordDeferred(Event event) {
+        CompletableFuture<Void> durable;
+        synchronized (monitor) {
+            durable = append(new Stamped(own, ++ownSeq, event), true);
+        }
+        recorded.incrementAndGet();
+        return durable;
+    }
+
+    /**
      * Takes what a peer shipped: per stream, only the event right after the last one held (so each stream stays
-     * without gaps); the rest is ignored and will come again. Completes when the new ones are durable.
+     * without gaps); the rest is ignored and will come again. Completes when the new ones are durable: they ride
+     * on the fsync this node makes next anyway (deferred), so shipping adds records, not fsyncs.
      */
     public CompletableFuture<Void> accept(List<Stamped> shipped) {
         List<CompletableFuture<Void>> appends = new ArrayList<>();
@@ -142,7 +158,7 @@ public final class Custody {
                 List<Stamped> stream = streams.get(stamped.stream());
                 long held = stream == null ? 0 : stream.size();
                 if (stamped.seq() == held + 1 && !stamped.stream().equals(own)) {
-                    appends.add(append(stamped));
+                    appends.add(append(stamped, true));
                 }
             }
         }
@@ -151,11 +167,11 @@ public final class Custody {
     }
 
     /** Logs, chains and indexes one event (monitor held, so that log order is chain order). */
-    private CompletableFuture<Void> append(Stamped stamped) {
+    private CompletableFuture<Void> append(Stamped stamped, boolean deferred) {
         Chain chain = chains.computeIfAbsent(stamped.event().secret(), id -> new Chain());
         byte[] content = EventCodec.encode(stamped);
         byte[] hash = link(chain.lastHash, content);
-        CompletableFuture<Void> durable = log.append(new Journal.Recorded(stamped, content, hash));
+        CompletableFuture<Void> durable = log.append(new Journal.Recorded(stamped, content, hash), deferred);
         chain.lastHash = hash;
         index(chain, stamped);
         return durable;

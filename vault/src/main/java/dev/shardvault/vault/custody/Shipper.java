@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Shipper implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Shipper.class.getName());
-    static final int RELAY_EVERY = 20;
+    static final int RELAY_EVERY = 10;
     static final int BATCH = 1_000;
     static final int MAX_BATCHES_PER_ROUND = 50;
 

@@ -523,7 +523,7 @@ public final class VaultService implements HttpService {
 
     /** Records an event that follows another off the request path (a repair after a read). */
     private void recordAsync(Event event) {
-        recording.custody().record(List.of(event));
+        recording.custody().recordDeferred(event);
     }
 
     /**

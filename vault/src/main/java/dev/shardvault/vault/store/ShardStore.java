@@ -159,10 +159,12 @@ public final class ShardStore implements AutoCloseable {
 
     /**
      * Queues a custody event for the log, group-committed with every other record; the future completes when it
-     * is durable. A log failure also reaches {@code onLogFailure} (the node stops).
+     * is durable ({@code deferred}: see {@link RecordLog#appendDeferred}). A log failure also reaches
+     * {@code onLogFailure} (the node stops).
      */
-    public CompletableFuture<Void> appendEvent(Journal.Recorded recorded) {
-        CompletableFuture<Void> appended = log.append(Journal.encode(recorded));
+    public CompletableFuture<Void> appendEvent(Journal.Recorded recorded, boolean deferred) {
+        LogRecord record = Journal.encode(recorded);
+        CompletableFuture<Void> appended = deferred ? log.appendDeferred(record) : log.append(record);
         appended.whenComplete((ignored, failure) -> {
             if (failure != null) {
                 onLogFailure.accept(asIOException(failure));
