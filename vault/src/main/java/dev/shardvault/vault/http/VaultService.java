@@ -399,6 +399,9 @@ public final class VaultService implements HttpService {
             ReleaseGrant grant = authorized(rq, ReleaseGrant.Kind.READ, id.namespace(), List.of(id.name()));
             ReleaseGrant.Audit audit = grant.audit();
             boolean expansion = audit.expansion();
+            if (expansion && !SecretId.validName(audit.expansionFirst())) {
+                throw new ReleaseGrant.Refused("the authorization names an expansion's first secret that is not a name");
+            }
             EventId readEvent = EventId.ofRequest(audit.request(), id, expansion ? "env" : "read");
             // An expansion's events follow its first one; the first follows the version it read, as any read.
             EventId cause = expansion && !audit.expansionFirst().equals(id.name())
