@@ -52,8 +52,10 @@ class InDoubtTest extends ClusterTestBase {
 
     @Test
     void coordinatorFailureAfterTheDecisionEndsWithEveryParticipantCommitted() {
-        // Node 1 decides and logs the commit, but none of its commit messages get out.
+        // Node 1 decides and logs the commit, but none of its commit messages get out; nor can a participant's
+        // resolver ask it before it stops (once its write phase is over it would answer "committed").
         cluster.link.add(send -> send.from() == 1 && send.route().equals("/decide"));
+        cluster.link.add(send -> send.to() == 1 && send.route().equals("/txn-status"));
         Answer create = cluster.client(1).create("S", "decided");
         assertEquals(503, create.status(), create.body().toString());
         assertEquals("writing", create.body().getString("phase"));
