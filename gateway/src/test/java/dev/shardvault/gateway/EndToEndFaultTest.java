@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardvault.gateway.Api.Reply;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -363,38 +360,7 @@ class EndToEndFaultTest {
 
     /** The plaintext marker, raw, in hex and in base64, is in no data file and no process output. */
     private void assertMarkerAbsent(ProcessCluster cluster, String marker) throws IOException {
-        byte[] raw = marker.getBytes(StandardCharsets.UTF_8);
-        List<byte[]> forms = List.of(raw, HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII),
-                                     Base64.getEncoder().encode(raw));
-        List<Path> leaks = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                if (file.getFileName().toString().endsWith(".yaml")) {
-                    continue;
-                }
-                byte[] content = Files.readAllBytes(file);
-                for (byte[] form : forms) {
-                    if (indexOf(content, form) >= 0) {
-                        leaks.add(file);
-                        break;
-                    }
-                }
-            }
-        }
-        assertEquals(List.of(), leaks, "plaintext found on disk or in a log");
+        assertEquals(List.of(), PlaintextScan.filesHolding(dir, marker), "plaintext found on disk or in a log");
         assertTrue(Files.exists(cluster.dataDir(1)), "the scan covered the data directories");
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

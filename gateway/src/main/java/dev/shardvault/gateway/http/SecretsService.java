@@ -138,25 +138,12 @@ final class SecretsService implements HttpService {
     private void timeline(ServerRequest req, ServerResponse res) {
         String name = Requests.name(req.path().pathParameters().get("name"));
         Principal principal = requests.authorize(req, Action.AUDIT, name);
-        Map<String, String> query = new LinkedHashMap<>();
-        req.query().first("after").asOptional().ifPresent(after -> {
+        Map<String, String> query = page(req, after -> {
             if (!after.matches("[0-9a-f]{32}")) {
                 throw new ProblemException(Problem.invalid("after", "must be an event id (32 lowercase hex digits)"));
             }
-            query.put("after", after);
+            return after;
         });
-        req.query().first("limit").asOptional().ifPresent(limit -> {
-            long parsed = Requests.positive("limit", limit);
-            if (parsed > 1000) {
-                throw new ProblemException(Problem.invalid("limit", "must be 1..1000"));
-            }
-            query.put("limit", Long.toString(parsed));
-        });
-        for (String parameter : req.query().names()) {
-            if (!parameter.equals("after") && !parameter.equals("limit")) {
-                throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
-            }
-        }
         Answer answer = vault.send(Method.GET, VAULT + "/timelines/" + principal.namespace() + "/" + name, query, null,
                                    Grant.meta(principal.namespace(), List.of(name), Requests.audit(req, principal)));
         json(res, expect(answer, 200));
@@ -194,10 +181,12 @@ final class SecretsService implements HttpService {
         }
     }
 
-    private void list(ServerRequest req, ServerResponse res) {
-        Principal principal = requests.authorize(req, Action.LIST);
+    /**
+     * A paged listing's query: {@code after} (checked by {@code cursor}) and {@code limit} (1..1000), nothing else.
+     */
+    private static Map<String, String> page(ServerRequest req, java.util.function.UnaryOperator<String> cursor) {
         Map<String, String> query = new LinkedHashMap<>();
-        req.query().first("after").asOptional().ifPresent(after -> query.put("after", Requests.name(after)));
+        req.query().first("after").asOptional().ifPresent(after -> query.put("after", cursor.apply(after)));
         req.query().first("limit").asOptional().ifPresent(limit -> {
             long parsed = Requests.positive("limit", limit);
             if (parsed > 1000) {
@@ -210,6 +199,12 @@ final class SecretsService implements HttpService {
                 throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
             }
         }
+        return query;
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Principal principal = requests.authorize(req, Action.LIST);
+        Map<String, String> query = page(req, Requests::name);
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null,
                                    Grant.meta(principal.namespace(), List.of(), Requests.audit(req, principal)));
         JsonObject page = expect(answer, 200);
