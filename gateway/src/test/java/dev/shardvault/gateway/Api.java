@@ -73,7 +73,17 @@ final class Api {
         return builder.build().toString();
     }
 
+    /** As {@link #send}, with {@code header} sent once per value (one line each). */
+    Reply sendRepeated(String method, String path, String body, String contentType, String header, String... values) {
+        return send(method, path, body, contentType, Map.of(), HeaderValues.create(HeaderNames.create(header), values));
+    }
+
     Reply send(String method, String pathAndQuery, String body, String contentType, Map<String, String> headers) {
+        return send(method, pathAndQuery, body, contentType, headers, null);
+    }
+
+    private Reply send(String method, String pathAndQuery, String body, String contentType, Map<String, String> headers,
+                       io.helidon.http.Header extra) {
         int question = pathAndQuery.indexOf('?');
         HttpClientRequest request = client.method(Method.create(method))
                 .path(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question));
@@ -90,6 +100,9 @@ final class Api {
             request.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, contentType));
         }
         headers.forEach((name, value) -> request.header(HeaderValues.create(HeaderNames.create(name), value)));
+        if (extra != null) {
+            request.header(extra);
+        }
         try (HttpClientResponse response = body == null ? request.request() : request.submit(body)) {
             String text = response.as(String.class);
             Map<String, String> kept = new LinkedHashMap<>();

@@ -118,6 +118,50 @@ class ApiContractTest {
         assertEquals(404, api.read("A").status(), "nothing was created by any of them");
     }
 
+    @Test
+    void ambiguousJsonIs400WithTheFieldAndCreatesNothing() {
+        // Repeated members: which one a reader keeps is implementation-defined, so neither is chosen.
+        Reply repeated = api.send("POST", "/v1/secrets", "{\"name\":\"DUP_A\",\"value\":\"first\",\"value\":\"second\",\"name\":\"DUP_B\"}",
+                                  "application/json", Map.of());
+        assertEquals("value", field(repeated));
+        assertTrue(repeated.json().getString("detail").contains("more than once"), repeated.text());
+        // An escaped lone surrogate is no Unicode character: refused, not stored as '?'.
+        Reply lone = api.send("POST", "/v1/secrets", "{\"name\":\"SURROGATE\",\"value\":\"a\\ud800b\"}", "application/json", Map.of());
+        assertEquals("value", field(lone));
+        // 50,000 levels deep: a 400 after 32, not a stack overflow.
+        String deep = "{\"name\":\"DEEP\",\"value\":" + "[".repeat(50_000) + "]".repeat(50_000) + "}";
+        Reply nested = api.send("POST", "/v1/secrets", deep, "application/json", Map.of());
+        assertEquals("value", field(nested));
+        assertTrue(nested.json().getString("detail").contains("deeper than 32"), nested.text());
+        for (String name : List.of("DUP_A", "DUP_B", "SURROGATE", "DEEP")) {
+            assertEquals(404, api.read(name).status(), name + " was not created");
+        }
+        // A surrogate pair is one character, and comes back as sent.
+        Reply pair = api.send("POST", "/v1/secrets", "{\"name\":\"EMOJI\",\"value\":\"\\ud83d\\ude00\"}", "application/json", Map.of());
+        assertEquals(201, pair.status(), pair.text());
+        assertEquals("\ud83d\ude00", api.read("EMOJI").json().getString("value"));
+    }
+
+    @Test
+    void aRepeatedAuthorityOrPreconditionHeaderIs400() {
+        api.create("REPEATED", "one");
+        String body = Api.json(Map.of("value", "two"));
+        assertRepeatRefused("Authorization", api.as(null).sendRepeated("PUT", "/v1/secrets/REPEATED", body, "application/json",
+                "Authorization", "Bearer " + LocalCluster.FULL, "Bearer " + LocalCluster.FULL));
+        assertRepeatRefused("Idempotency-Key", api.sendRepeated("PUT", "/v1/secrets/REPEATED", body, "application/json",
+                "Idempotency-Key", "k1", "k1"));
+        assertRepeatRefused("If-Match", api.sendRepeated("PUT", "/v1/secrets/REPEATED", body, "application/json",
+                "If-Match", "\"1\"", "\"1\""));
+        assertRepeatRefused("Content-Type", api.sendRepeated("PUT", "/v1/secrets/REPEATED", body, null,
+                "Content-Type", "application/json", "application/json"));
+        assertEquals(1, api.read("REPEATED").version(), "no repeat changed anything");
+    }
+
+    private static void assertRepeatRefused(String header, Reply reply) {
+        assertEquals(header, field(reply));
+        assertTrue(reply.json().getString("detail").contains("at most once"), reply.text());
+    }
+
     private static String field(Reply reply) {
         assertEquals(400, reply.status(), reply.text());
         assertEquals("urn:shardvault:invalid-request", reply.type());

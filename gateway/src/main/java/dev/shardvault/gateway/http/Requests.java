@@ -2,23 +2,19 @@ package dev.shardvault.gateway.http;
 
 import dev.shardvault.tls.ReleaseGrant;
 
-import static dev.shardvault.gateway.problem.JsonCodec.JSON;
 
 import dev.shardvault.gateway.auth.Action;
 import dev.shardvault.gateway.auth.Principal;
 import dev.shardvault.gateway.auth.Tokens;
 import dev.shardvault.gateway.problem.Problem;
 import dev.shardvault.gateway.problem.ProblemException;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
-import jakarta.json.stream.JsonParsingException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -34,6 +30,8 @@ final class Requests {
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int MAX_VALUE_BYTES = 65536;
     static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
+
+    static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
 
     private final Tokens tokens;
 
@@ -63,7 +61,7 @@ final class Requests {
     }
 
     Principal authenticate(ServerRequest req) {
-        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        Optional<String> header = single(req, HeaderNames.AUTHORIZATION);
         if (header.isEmpty()) {
             throw new ProblemException(Problem.unauthorized("send Authorization: Bearer <token>"));
         }
@@ -96,6 +94,7 @@ final class Requests {
     }
 
     static void requireMediaType(ServerRequest req, String expected) {
+        single(req, HeaderNames.CONTENT_TYPE);
         String type = req.headers().contentType().map(t -> t.mediaType().text()).orElse("").toLowerCase(Locale.ROOT);
         if (!type.equals(expected)) {
             throw new ProblemException(Problem.unsupportedMediaType(expected));
@@ -112,18 +111,8 @@ final class Requests {
         requireMediaType(req, "application/json");
         byte[] body = body(req);
         String text = utf8(body, "body");
-        JsonObject object;
-        // From the decoded text: an InputStream would make the parser decode it again, through an 8 KiB buffer.
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            JsonValue value = reader.readValue();
-            if (!(value instanceof JsonObject json)) {
-                throw new ProblemException(Problem.invalid("body", "must be a JSON object"));
-            }
-            object = json;
-        } catch (JsonParsingException e) {
-            throw new ProblemException(Problem.invalid("body", "is not valid JSON"));
-        } catch (jakarta.json.JsonException e) {
-            throw new ProblemException(Problem.invalid("body", "is not valid JSON"));
+        if (!(StrictJson.parse(text) instanceof JsonObject object)) {
+            throw new ProblemException(Problem.invalid("body", "must be a JSON object"));
         }
         for (String member : object.keySet()) {
             if (!allowed.contains(member)) {
@@ -167,7 +156,7 @@ final class Requests {
 
     /** The client's Idempotency-Key (1..128 visible ASCII), if it sent one. */
     static Optional<String> idempotencyKey(ServerRequest req) {
-        Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        Optional<String> key = single(req, IDEMPOTENCY_KEY);
         if (key.isPresent()) {
             String text = key.get();
             if (text.isEmpty() || text.length() > 128 || !text.chars().allMatch(c -> c >= 0x21 && c <= 0x7E)) {
@@ -196,6 +185,22 @@ final class Requests {
 
     static ReleaseGrant.Audit audit(ServerRequest req, Principal principal) {
         return audit(req, principal, "");
+    }
+
+    /**
+     * A header that must come at most once (its first value otherwise). Two {@code Authorization} or
+     * {@code Idempotency-Key} lines mean one thing to one reader and another to the next (which one wins is up to
+     * each proxy and framework), so a repeat is a 400, never a silent choice.
+     */
+    static Optional<String> single(ServerRequest req, HeaderName name) {
+        if (!req.headers().contains(name)) {
+            return Optional.empty();
+        }
+        java.util.List<String> values = req.headers().get(name).allValues();
+        if (values.size() > 1) {
+            throw new ProblemException(Problem.invalid(name.defaultCase(), "must be sent at most once"));
+        }
+        return Optional.of(values.getFirst());
     }
 
     static long positive(String field, String text) {

@@ -247,7 +247,7 @@ final class SecretsService implements HttpService {
 
     /** {@code If-Match: "N"} (or N) as a version. */
     private static Optional<Long> ifMatch(ServerRequest req) {
-        return req.headers().first(HeaderNames.IF_MATCH).map(text -> {
+        return Requests.single(req, HeaderNames.IF_MATCH).map(text -> {
             String version = text.strip();
             if (version.length() >= 2 && version.startsWith("\"") && version.endsWith("\"")) {
                 version = version.substring(1, version.length() - 1);
