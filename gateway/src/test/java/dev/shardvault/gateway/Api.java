@@ -106,7 +106,7 @@ final class Api {
         try (HttpClientResponse response = body == null ? request.request() : request.submit(body)) {
             String text = response.as(String.class);
             Map<String, String> kept = new LinkedHashMap<>();
-            for (String name : new String[] {"ETag", "Location", "Content-Type", "WWW-Authenticate"}) {
+            for (String name : new String[] {"ETag", "Location", "Content-Type", "WWW-Authenticate", "Allow"}) {
                 response.headers().first(HeaderNames.create(name)).ifPresent(value -> kept.put(name.toLowerCase(), value));
             }
             JsonObject json = text.startsWith("{") ? Json.createReader(new StringReader(text)).readObject()

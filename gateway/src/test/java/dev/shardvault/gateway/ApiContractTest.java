@@ -162,6 +162,23 @@ class ApiContractTest {
         assertTrue(reply.json().getString("detail").contains("at most once"), reply.text());
     }
 
+    @Test
+    void unroutedRequestsAreProblemsAndAWrongMethodIs405WithAllow() {
+        Reply patch = api.send("PATCH", "/v1/secrets/X", "{}", "application/json", Map.of());
+        assertEquals(405, patch.status(), patch.text());
+        assertEquals("urn:shardvault:method-not-allowed", patch.type());
+        assertEquals("GET, PUT, DELETE", patch.header("Allow"));
+        assertEquals(Problem.CONTENT_TYPE, patch.header("Content-Type"));
+        assertEquals("GET, POST", api.send("DELETE", "/v1/secrets", null, null, Map.of()).header("Allow"));
+        for (String path : List.of("/", "/v1/nothing", "/v1/secrets/A/B/C", "/console")) {
+            Reply missing = api.send("GET", path, null, null, Map.of());
+            assertEquals(404, missing.status(), path + ": " + missing.text());
+            assertEquals("urn:shardvault:not-found", missing.type(), path);
+            assertEquals(Problem.CONTENT_TYPE, missing.header("Content-Type"), path);
+        }
+        assertEquals(404, api.read("X").status(), "the PATCH created nothing");
+    }
+
     private static String field(Reply reply) {
         assertEquals(400, reply.status(), reply.text());
         assertEquals("urn:shardvault:invalid-request", reply.type());

@@ -45,6 +45,7 @@ public final class PublicApi {
                    }
                    problem.send(res);
                })
+               .error(io.helidon.http.NotFoundException.class, (req, res, e) -> Unrouted.answer(req, res))
                .error(RequestException.class, (req, res, e) -> {
                    int status = e.status().code();
                    Problem problem = status == 413
