@@ -2,6 +2,7 @@ package dev.shardvault.gateway;
 
 import dev.shardvault.gateway.auth.TokenSync;
 import dev.shardvault.gateway.forward.VaultNodes;
+import dev.shardvault.gateway.http.EdgeProblems;
 import dev.shardvault.gateway.http.PublicApi;
 import dev.shardvault.tls.InvalidTlsMaterialException;
 import dev.shardvault.tls.TlsReloader;
@@ -74,6 +75,9 @@ public final class Gateway implements AutoCloseable {
                 .maxPayloadSize(MAX_PAYLOAD_BYTES)
                 .maxTcpConnections(MAX_TCP_CONNECTIONS)
                 .connectionOptions(options -> options.tcpNoDelay(true))
+                .directHandlers(EdgeProblems.handlers())
+                // Hands Helidon's message to EdgeProblems, which shows it only when it is plain prose.
+                .errorHandling(errors -> errors.includeEntity(true))
                 .addFeature(ObserveFeature.builder()
                                     .sockets(config.plainPort() >= 0 ? List.of(WebServer.DEFAULT_SOCKET_NAME, PLAIN_SOCKET)
                                                                      : List.of(WebServer.DEFAULT_SOCKET_NAME))
@@ -98,6 +102,8 @@ public final class Gateway implements AutoCloseable {
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
                     .maxTcpConnections(MAX_TCP_CONNECTIONS)
                     .connectionOptions(options -> options.tcpNoDelay(true))
+                    .directHandlers(EdgeProblems.handlers())
+                    .errorHandling(errors -> errors.includeEntity(true))
                     .routing(routes));
         }
         WebServer server;

@@ -22,13 +22,14 @@ import java.util.List;
  * @param connectTimeoutMillis connecting to a vault node
  * @param requestTimeoutMillis waiting for a vault node's answer (longer than the node's write budget)
  * @param probeIntervalMillis  how often node health is probed for routing, /v1/status and health
+ * @param bodyTimeoutMillis    a request body must arrive whole this soon after the gateway starts reading it (408)
  * @param tls                 the gateway's key and certificate (its HTTPS socket, and its client certificate
  *                            towards the nodes) and the cluster CA
  */
 public record GatewayConfig(String host, int port, String plainHost, int plainPort, int n, int k, int writeQuorum,
                             int deleteQuorum, int repairTriggerBuffer, List<VaultNodeAddress> nodes, Tokens tokens,
                             long connectTimeoutMillis, long requestTimeoutMillis, long probeIntervalMillis,
-                            TlsMaterial tls) {
+                            long bodyTimeoutMillis, TlsMaterial tls) {
 
     /** A vault node as the gateway reaches it. */
     public record VaultNodeAddress(int id, URI uri) {
@@ -36,6 +37,9 @@ public record GatewayConfig(String host, int port, String plainHost, int plainPo
 
     public GatewayConfig {
         nodes = List.copyOf(nodes);
+        if (bodyTimeoutMillis < 1) {
+            throw new IllegalArgumentException("gateway.body-timeout-millis must be at least 1 (is " + bodyTimeoutMillis + ")");
+        }
         if (nodes.size() != n || n < 2 || k < 2 || k > n) {
             throw new IllegalArgumentException("cluster: need 2 <= k <= n and n nodes (n=" + n + ", k=" + k + ", nodes=" + nodes.size() + ")");
         }
@@ -90,6 +94,7 @@ public record GatewayConfig(String host, int port, String plainHost, int plainPo
                                  gateway.get("connect-timeout-millis").asLong().orElse(500L),
                                  gateway.get("request-timeout-millis").asLong().orElse(15_000L),
                                  gateway.get("probe-interval-millis").asLong().orElse(1_000L),
+                                 gateway.get("body-timeout-millis").asLong().orElse(10_000L),
                                  TlsMaterial.from(gateway.get("tls"), Identity.gateway()));
     }
 }

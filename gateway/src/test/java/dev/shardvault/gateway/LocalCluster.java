@@ -32,6 +32,8 @@ final class LocalCluster implements AutoCloseable {
 
     private final Ports ports = new Ports();
 
+    /** Short, so the slow-body tests finish quickly; production default is 10 s. */
+    static final long BODY_TIMEOUT_MILLIS = 2_000;
     static final String FULL = "full-token";
     static final String READ_ONLY = "read-only-token";
     static final String OTHER_NAMESPACE = "other-namespace-token";
@@ -76,7 +78,7 @@ final class LocalCluster implements AutoCloseable {
                                           new Principal("default", EnumSet.of(Action.READ, Action.WRITE, Action.LIST))),
                                   List.of(FULL, READ_ONLY, OTHER_NAMESPACE, NO_ENV));
         return Gateway.start(new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 5, 3, 3, 3, 1, vaultNodes, tokens, 300,
-                                               15_000, 200, TestTls.material(Identity.gateway())));
+                                               15_000, 200, BODY_TIMEOUT_MILLIS, TestTls.material(Identity.gateway())));
     }
 
     /** The plain HTTP (loopback) address. */

@@ -1,16 +1,21 @@
 package dev.shardvault.gateway.http;
 
+import dev.shardvault.gateway.problem.Problem;
+import dev.shardvault.gateway.problem.ProblemException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 
 /** The gateway's clock, the source of every requestTime, and RFC 3339 parsing of client times. */
 final class Clock {
 
     private static final DateTimeFormatter MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
+
+    private static final Pattern UNENCODED_PLUS = Pattern.compile(".*T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)? \\d{2}:\\d{2}");
 
     private Clock() {
     }
@@ -20,12 +25,20 @@ final class Clock {
         return MILLIS.format(Instant.ofEpochMilli(millis));
     }
 
-    static boolean isRfc3339(String text) {
+    /**
+     * A client's instant from a query parameter, RFC 3339 with an offset. An unencoded {@code +} before the offset
+     * arrives as a space (form decoding), which is what {@code curl "...?at=2026-12-03T07:40:00+01:00"} sends; that
+     * space is read as the {@code +} it was. Anything else that does not parse is a 400 naming {@code field}.
+     */
+    static String queryInstant(String field, String text) {
+        String repaired = UNENCODED_PLUS.matcher(text).matches() ? text.substring(0, text.length() - 6) + "+" + text.substring(text.length() - 5)
+                                                                 : text;
         try {
-            OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            return true;
+            OffsetDateTime.parse(repaired, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            return repaired;
         } catch (DateTimeParseException e) {
-            return false;
+            throw new ProblemException(Problem.invalid(
+                    field, "must be an RFC 3339 timestamp with an offset, such as 2026-12-03T07:40:00Z or 2026-12-03T08:40:00%2B01:00"));
         }
     }
 }

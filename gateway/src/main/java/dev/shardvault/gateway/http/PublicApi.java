@@ -28,12 +28,16 @@ public final class PublicApi {
         EnvService env = new EnvService(requests, vault, metrics);
         StatusService status = new StatusService(requests, vault, config);
         TokensService tokens = new TokensService(requests, config.tokens(), sync);
-        return routing -> register(routing, metrics, secrets, env, status, tokens);
+        long bodyTimeout = config.bodyTimeoutMillis();
+        return routing -> register(routing, bodyTimeout, metrics, secrets, env, status, tokens);
     }
 
-    private static void register(HttpRouting.Builder routing, GatewayMetrics metrics, SecretsService secrets, EnvService env,
+    private static void register(HttpRouting.Builder routing, long bodyTimeoutMillis, GatewayMetrics metrics,
+                                 SecretsService secrets, EnvService env,
                                  StatusService statusApi, TokensService tokens) {
         routing.addFilter(metrics::filter)
+               .addFilter(PublicPaths::checkQuery)
+               .addFilter((chain, req, res) -> BodyDeadline.filter(bodyTimeoutMillis, chain, req, res))
                .register("/v1/secrets", secrets)
                .register("/v1/env", env)
                .register("/v1/status", statusApi)
@@ -45,7 +49,7 @@ public final class PublicApi {
                    }
                    problem.send(res);
                })
-               .error(io.helidon.http.NotFoundException.class, (req, res, e) -> Unrouted.answer(req, res))
+               .error(io.helidon.http.NotFoundException.class, (req, res, e) -> PublicPaths.answerUnrouted(req, res))
                .error(RequestException.class, (req, res, e) -> {
                    int status = e.status().code();
                    Problem problem = status == 413

@@ -107,10 +107,7 @@ final class SecretsService implements HttpService {
         }
         version.ifPresent(v -> query.put("version", Long.toString(Requests.positive("version", v))));
         at.ifPresent(t -> {
-            if (!Clock.isRfc3339(t)) {
-                throw new ProblemException(Problem.invalid("at", "must be an RFC 3339 timestamp"));
-            }
-            query.put("at", t);
+            query.put("at", Clock.queryInstant("at", t));
         });
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace() + "/" + name, query, null,
                                    Grant.read(principal.namespace(), name, Requests.audit(req, principal)));
@@ -182,7 +179,8 @@ final class SecretsService implements HttpService {
     }
 
     /**
-     * A paged listing's query: {@code after} (checked by {@code cursor}) and {@code limit} (1..1000), nothing else.
+     * A paged listing's query: {@code after} (checked by {@code cursor}) and {@code limit} (1..1000); {@link PublicPaths}
+     * refuses any other parameter.
      */
     private static Map<String, String> page(ServerRequest req, java.util.function.UnaryOperator<String> cursor) {
         Map<String, String> query = new LinkedHashMap<>();
@@ -194,17 +192,12 @@ final class SecretsService implements HttpService {
             }
             query.put("limit", Long.toString(parsed));
         });
-        for (String parameter : req.query().names()) {
-            if (!parameter.equals("after") && !parameter.equals("limit")) {
-                throw new ProblemException(Problem.invalid(parameter, "is not a known query parameter"));
-            }
-        }
         return query;
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         Principal principal = requests.authorize(req, Action.LIST);
-        Map<String, String> query = page(req, Requests::name);
+        Map<String, String> query = page(req, after -> Requests.name("after", after));
         Answer answer = vault.send(Method.GET, VAULT + "/secrets/" + principal.namespace(), query, null,
                                    Grant.meta(principal.namespace(), List.of(), Requests.audit(req, principal)));
         JsonObject page = expect(answer, 200);

@@ -71,7 +71,7 @@ class VaultNodesTest {
                     List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + node.port())),
                             new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + silent.getLocalPort())),
                             new GatewayConfig.VaultNodeAddress(3, URI.create("https://127.0.0.1:" + node.port()))),
-                    Tokens.of(List.of(), List.of()), 300, 15_000, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
+                    Tokens.of(List.of(), List.of()), 300, 15_000, PROBE_INTERVAL_MILLIS, 10_000, TestTls.material(Identity.gateway()));
             long started = System.nanoTime();
             try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
                 long tookMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
@@ -115,7 +115,7 @@ class VaultNodesTest {
                 List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + node.port())),
                         // node 2 is never up (node 1's certificate is not its), so every forward starts at node 1
                         new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + node.port()))),
-                Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, TestTls.material(Identity.gateway()));
+                Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, 10_000, TestTls.material(Identity.gateway()));
         try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
             for (long idleMillis = 240; idleMillis <= 420; idleMillis += 30) {
                 assertEquals(200, nodes.send(Method.GET, "/internal/v1/secrets/default", Map.of(), null, LIST).status());
