@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/jdk.sh
 shardvault_find_jdk
 shardvault_quiet_maven
-mvn -B -ntp -q -pl storage-log -DskipTests test-compile >&2
+shardvault_mvn -B -ntp -q -pl storage-log -DskipTests test-compile >&2
 dir="var/bench/log-$$"
 mkdir -p "$dir"
 trap 'rm -rf "$dir"' EXIT

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/jdk.sh
 shardvault_find_jdk
 shardvault_quiet_maven
-mvn -B -ntp -q -pl storage-log,vault -am -DskipTests install >&2
-mvn -B -ntp -q -pl vault dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+shardvault_mvn -B -ntp -q -pl storage-log,vault -am -DskipTests install >&2
+shardvault_mvn -B -ntp -q -pl vault dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
 java -Xmx1g -cp "vault/target/classes:vault/target/test-classes:$(cat vault/target/bench.classpath)" \
   -Djava.util.logging.config.file=/dev/null dev.shardvault.vault.InProcessBenchmark "${1:-5}"

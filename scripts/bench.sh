@@ -43,8 +43,8 @@ VERSUS_ENV=(CLUSTER_BASE_PORT=9200 CLUSTER_PEER_BASE_PORT=9300 GATEWAY_PORT=8180
 OUT="$ROOT/var/bench"
 mkdir -p "$OUT"
 echo "building..." >&2
-mvn -B -ntp -q -DskipTests install >&2
-mvn -B -ntp -q -pl gateway dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+shardvault_mvn -B -ntp -q -DskipTests install >&2
+shardvault_mvn -B -ntp -q -pl gateway dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
 CP="gateway/target/test-classes:gateway/target/classes:$(cat gateway/target/bench.classpath)"
 
 STARTED_CLUSTER=0

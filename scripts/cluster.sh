@@ -90,6 +90,18 @@ ensure_dev_tls() { # the development CA and every process's certificate, made on
   scripts/dev-tls.sh "$TLS_DIR" "$N" | sed 's/^/cluster.sh: /'
 }
 
+# progress MESSAGE: on a terminal, rewrites the current line; elsewhere (a log, a pipe) prints a plain line,
+# at most one every 5 s per message kind, and never an escape code.
+PROGRESS_LAST=-100
+progress() {
+  if [ -t 1 ]; then
+    printf '\r%s\033[K' "$1"
+  elif [ $((SECONDS - PROGRESS_LAST)) -ge 5 ]; then
+    echo "$1"; PROGRESS_LAST=$SECONDS
+  fi
+}
+progress_done() { if [ -t 1 ]; then printf '\r%s\033[K\n' "$1"; else echo "$1"; fi; PROGRESS_LAST=-100; }
+
 build_if_needed() { # builds when a jar is missing or a source or pom changed since the last build here
   local stamp="$VAR/run/build.stamp"
   if [ -f vault/target/vault.jar ] && [ -f gateway/target/gateway.jar ] && [ -f "$stamp" ] \
@@ -100,10 +112,22 @@ build_if_needed() { # builds when a jar is missing or a source or pom changed si
   . scripts/lib/jdk.sh
   shardvault_find_jdk
   shardvault_quiet_maven
-  echo "building (mvn package, tests skipped; scripts/test.sh runs them)..."
-  mkdir -p "$VAR/run"
+  echo "building (mvn package, tests skipped; scripts/test.sh runs them; a minute or two the first time)"
+  mkdir -p "$VAR/run" "$VAR/log"
   touch "$stamp.new"
-  mvn -B -ntp -q -DskipTests package || die "build failed"
+  local started=$SECONDS pid
+  shardvault_mvn -B -ntp -q -DskipTests package > "$VAR/log/build.log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    progress "building... $((SECONDS - started)) s"
+    sleep 1
+  done
+  if ! wait "$pid"; then
+    progress_done "build failed after $((SECONDS - started)) s; the end of $VAR/log/build.log:"
+    tail -n 40 "$VAR/log/build.log" >&2
+    die "build failed"
+  fi
+  progress_done "built in $((SECONDS - started)) s"
   mv "$stamp.new" "$stamp"
 }
 
@@ -122,15 +146,26 @@ ensure_dev_token() { # a random token with read, write, delete, list, env, grant
   fi
   chmod 600 "$token_file"
   digest=$(tr -d '\n' < "$token_file" | sha256sum | cut -d' ' -f1)
-  cat > "$VAR/dev-tokens.yaml" <<YAML
-# Written by scripts/cluster.sh: the digest of var/dev-token, read, write, delete, list, env, grant and audit on namespace "default".
+  # Created once and then yours: tokens added here survive restarts. Only a missing dev-token entry is added
+  # (var/dev-token was replaced); nothing in the file is rewritten.
+  if [ ! -f "$VAR/dev-tokens.yaml" ]; then
+    cat > "$VAR/dev-tokens.yaml" <<YAML
+# The gateway's tokens for this local cluster (-Dgateway.tokens-file). Created by scripts/cluster.sh on first
+# start and never rewritten: add your own entries (printf %s "\$TOKEN" | sha256sum) and restart the gateway
+# (scripts/cluster.sh restart gateway). scripts/cluster.sh wipe deletes it with the rest of var/.
 tokens:
+YAML
+  fi
+  if ! grep -q "sha256: \"$digest\"" "$VAR/dev-tokens.yaml"; then
+    cat >> "$VAR/dev-tokens.yaml" <<YAML
+  # var/dev-token (added by scripts/cluster.sh): every action on namespace "default".
   - sha256: "$digest"
     namespace: default
     actions: [read, write, delete, list, env, grant, audit]
     label: dev
     class: human
 YAML
+  fi
 }
 
 # Every process of a local cluster shares this machine's cores with n others, so each JVM gets a share
@@ -169,7 +204,7 @@ launch() { # launch NAME: start the process in the background unless it runs
 }
 
 await_healthy() { # await_healthy NAME...
-  local deadline=$((SECONDS + START_TIMEOUT_S)) name pending
+  local deadline=$((SECONDS + START_TIMEOUT_S)) started=$SECONDS waited=no name pending
   while :; do
     pending=()
     for name in "$@"; do
@@ -180,8 +215,13 @@ await_healthy() { # await_healthy NAME...
       fi
       healthy "$name" || pending+=("$name")
     done
-    [ ${#pending[@]} -eq 0 ] && return 0
-    [ $SECONDS -ge $deadline ] && die "not healthy after ${START_TIMEOUT_S}s: ${pending[*]} (see var/log/)"
+    if [ ${#pending[@]} -eq 0 ]; then
+      [ "$waited" = yes ] && progress_done "healthy after $((SECONDS - started)) s"
+      return 0
+    fi
+    [ $SECONDS -ge $deadline ] && { progress_done "not healthy:"; die "not healthy after ${START_TIMEOUT_S}s: ${pending[*]} (see var/log/)"; }
+    waited=yes
+    progress "starting... $((SECONDS - started)) s, waiting for $(for name in "${pending[@]}"; do printf '%s ' "$(label "$name")"; done)"
     sleep 0.3
   done
 }

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 shardvault_find_jdk
 shardvault_quiet_maven
 echo "test.sh: using the JDK at $JAVA_HOME" >&2
-exec mvn -B -ntp verify "$@"
+shardvault_mvn -B -ntp verify "$@"

@@ -55,3 +55,16 @@ shardvault_quiet_maven() {
     esac
   fi
 }
+
+# mvn ARGS...: Maven, with the terminal escape codes Maven 3.8 writes even in batch mode (a colour reset per
+# line under -q) removed when stdout is not a terminal, so logs and pipes get plain text. Keeps mvn's status.
+shardvault_mvn() {
+  if [ -t 1 ]; then
+    mvn "$@"
+  else
+    local esc
+    esc=$(printf '\033')
+    mvn "$@" | sed "s/${esc}\[[0-9;]*[A-Za-z]//g"
+    return "${PIPESTATUS[0]}"
+  fi
+}
