@@ -305,6 +305,22 @@ class ApiContractTest {
     }
 
     @Test
+    void aRetryAfterTheKeysSecretWasDeletedIsRefusedForGoodNotLeftUnconfirmed() {
+        Map<String, String> key = Map.of("Idempotency-Key", "create-then-delete-1");
+        String body = Api.json(Map.of("name", "GONE_SINCE", "value", "v"));
+        assertEquals(201, api.send("POST", "/v1/secrets", body, "application/json", key).status());
+        assertEquals(200, api.send("DELETE", "/v1/secrets/GONE_SINCE", null, null, Map.of()).status());
+        // Its value is erased: the retry cannot be told from a different request, and no retry will change that.
+        // (It was a 503 commit-unconfirmed that asked to retry with the same key, for ever.)
+        Reply again = api.send("POST", "/v1/secrets", body, "application/json", key);
+        assertEquals(409, again.status(), again.text());
+        assertEquals("urn:shardvault:idempotency-key-reused", again.type());
+        assertTrue(again.json().getString("detail").contains("since been deleted"), again.text());
+        assertEquals(404, api.read("GONE_SINCE").status(), "nothing was written");
+        assertEquals(201, api.create("GONE_SINCE", "v").status(), "a new key (here: none) creates it again");
+    }
+
+    @Test
     void theSameKeyWithADifferentBodyIsRefused() {
         Map<String, String> key = Map.of("Idempotency-Key", "update-once-1");
         api.create("KEYED", "v1");

@@ -345,8 +345,7 @@ public final class VaultService implements HttpService {
                     "a concurrent write held " + conflict.id().name() + " through every retry; nothing was written",
                     body -> body.add("phase", "voting"));
             case WriteResult.KeyReused reused -> Problems.send(
-                    res, Status.CONFLICT_409, Problems.KEY_REUSED, "Idempotency key reused",
-                    "this Idempotency-Key already committed a different request; nothing was written");
+                    res, Status.CONFLICT_409, Problems.KEY_REUSED, "Idempotency key reused", reused.detail());
             case WriteResult.Unconfirmed unconfirmed -> Problems.send(
                     res, Status.SERVICE_UNAVAILABLE_503, Problems.COMMIT_UNCONFIRMED, "Commit unconfirmed",
                     "decided to commit but only " + unconfirmed.holders() + " of " + unconfirmed.required()

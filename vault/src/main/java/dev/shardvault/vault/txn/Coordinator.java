@@ -123,8 +123,12 @@ public final class Coordinator {
         record Unconfirmed(TxnId txn, int holders, int required) implements WriteResult {
         }
 
-        /** The idempotency key already committed a different request (other names or other values). */
-        record KeyReused() implements WriteResult {
+        /**
+         * The idempotency key already committed a different request (other names or other values), or a request
+         * whose secret has since been deleted, so that whether this one is the same can no longer be checked.
+         */
+        record KeyReused(String detail) implements WriteResult {
+            static final String DIFFERENT = "this Idempotency-Key already committed a different request; nothing was written";
         }
     }
 
@@ -221,8 +225,10 @@ public final class Coordinator {
                     abort();
                     return switch (sameRequest(earlierCommit)) {
                         case SAME -> finishEarlier(earlierCommit);
-                        case DIFFERENT -> new WriteResult.KeyReused();
-                        case UNKNOWN -> new WriteResult.Unconfirmed(earlierCommit.txn(), 0, quorum());
+                        case DIFFERENT -> new WriteResult.KeyReused(WriteResult.KeyReused.DIFFERENT);
+                        case UNKNOWN -> deletedSince(earlierCommit)
+                                .<WriteResult>map(WriteResult.KeyReused::new)
+                                .orElseGet(() -> new WriteResult.Unconfirmed(earlierCommit.txn(), 0, quorum()));
                     };
                 }
                 if (yes.size() < quorum()) {
@@ -397,6 +403,36 @@ public final class Coordinator {
                 }
             }
             return Sameness.SAME;
+        }
+
+        /**
+         * When a version the earlier request committed belongs to an incarnation that has since been deleted (as
+         * the freshest view of this node and the yes-voters shows), its value is erased: a retry can never be
+         * told from a different request again, and waiting will not change that. Empty otherwise.
+         */
+        private java.util.Optional<String> deletedSince(Journal.Committed decision) {
+            for (Outcome outcome : decision.outcomes()) {
+                if (!(outcome instanceof Outcome.Applied applied)) {
+                    continue;
+                }
+                List<SecretView> views = new ArrayList<>();
+                views.add(store.view(applied.id()));
+                for (List<SecretView> voted : yes.values()) {
+                    for (int i = 0; i < request.puts().size() && i < voted.size(); i++) {
+                        if (request.puts().get(i).id().equals(applied.id())) {
+                            views.add(voted.get(i));
+                        }
+                    }
+                }
+                SecretView freshest = SecretView.freshest(views);
+                if (freshest.incarnation() > applied.incarnation()
+                        || freshest.incarnation() == applied.incarnation() && freshest instanceof SecretView.Deleted) {
+                    return java.util.Optional.of("this Idempotency-Key committed version " + applied.version() + " of "
+                            + applied.id().name() + ", which has since been deleted; whether this request is the same can "
+                            + "no longer be checked, and nothing was written: use a new key");
+                }
+            }
+            return java.util.Optional.empty();
         }
 
         private WriteResult finishEarlier(Journal.Committed decision) {
