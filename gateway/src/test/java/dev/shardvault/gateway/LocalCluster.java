@@ -28,14 +28,14 @@ import java.util.Set;
  * Five real vault nodes on fixed loopback ports (so that a stopped node restarts where the gateway expects
  * it) and a real gateway in front, all in this JVM, every hop mutual TLS with the certificates of {@link TestTls}. The peer link can drop commit messages on demand.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
 
     private final Ports ports = new Ports();
 
     /** Short, so the slow-body tests finish quickly; production default is 10 s. */
     static final long BODY_TIMEOUT_MILLIS = 2_000;
-    static final String FULL = "full-token";
-    static final String READ_ONLY = "read-only-token";
+    public static final String FULL = "full-token";
+    public static final String READ_ONLY = "read-only-token";
     static final String OTHER_NAMESPACE = "other-namespace-token";
     static final String NO_ENV = "no-env-token";
 
@@ -50,7 +50,7 @@ final class LocalCluster implements AutoCloseable {
     /** Sees every peer call as it leaves (from, to, route, body), as a node on the receiving end would. */
     volatile PeerLink tap = PeerLink.DIRECT;
 
-    LocalCluster(Path root) {
+    public LocalCluster(Path root) {
         this.root = root;
         List<NodeAddress> addresses = new ArrayList<>();
         for (int id = 1; id <= 5; id++) {
@@ -86,7 +86,7 @@ final class LocalCluster implements AutoCloseable {
         return gateway.uri();
     }
 
-    URI gatewayHttps() {
+    public URI gatewayHttps() {
         return gateway.httpsUri();
     }
 
@@ -103,7 +103,7 @@ final class LocalCluster implements AutoCloseable {
         return root.resolve("node-" + id);
     }
 
-    void start(int id) {
+    public void start(int id) {
         NodeConfig config = new NodeConfig(id, cluster, dataDir(id),
                                            LogOptions.defaults().withMaxRecordBytes(2 << 20).withSegmentBytes(4 << 20), TIMEOUTS,
                                            TestTls.material(Identity.node(id)));
@@ -117,7 +117,7 @@ final class LocalCluster implements AutoCloseable {
         nodes[id].connect(peers);
     }
 
-    void stop(int id) {
+    public void stop(int id) {
         if (nodes[id] != null) {
             nodes[id].close();
             nodes[id] = null;

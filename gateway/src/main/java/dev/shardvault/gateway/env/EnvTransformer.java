@@ -184,13 +184,13 @@ public final class EnvTransformer {
     }
 
     /** The plaintext of {@code KEY=enc(...)} (the whole value after unquoting), or null. */
-    static String encPlaintext(Assignment assignment) {
+    public static String encPlaintext(Assignment assignment) {
         Matcher matcher = ENC.matcher(assignment.value());
         return matcher.matches() ? matcher.group(1) : null;
     }
 
     /** {@code secret(...)} references of a value; single- and backtick-quoted values are literal. */
-    static List<String> references(Assignment assignment) {
+    public static List<String> references(Assignment assignment) {
         if (assignment.quote() == Quote.SINGLE || assignment.quote() == Quote.BACKTICK) {
             return List.of();
         }

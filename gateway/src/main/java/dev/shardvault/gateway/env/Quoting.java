@@ -21,6 +21,11 @@ public final class Quoting {
         if (value.indexOf('\'') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
             return "'" + value + "'";
         }
+        return doubleQuoted(value);
+    }
+
+    /** Form 3 alone: double-quoted with {@code \\ \" \n \r} escapes; any value reads back exactly. */
+    public static String doubleQuoted(String value) {
         StringBuilder quoted = new StringBuilder(value.length() + 8).append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
