@@ -50,6 +50,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Mutual TLS between real processes, as scripts/cluster.sh runs them: who gets an HTTP answer from which node
  * socket, the gateway's HTTPS port, certificate rotation under load, and what never reaches a process's output.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MutualTlsTest {
 

@@ -1,6 +1,7 @@
 package dev.shardvault.gateway;
 
 import dev.shardvault.gateway.auth.Tokens;
+import dev.shardvault.tls.ChildJvm;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.TestTls;
 import dev.shardvault.vault.VaultMain;
@@ -127,16 +128,16 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     private void launch(int id) {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "-Dshardvault.conf-dir=" + dir,
-                "-D" + (id == GATEWAY ? "gateway" : "vault") + ".tls.dir=" + tls,
-                "-D" + (id == GATEWAY ? "gateway" : "vault") + ".tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
-        if (id == GATEWAY) {
-            command.add(GatewayMain.class.getName());
-        } else {
-            command.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id), VaultMain.class.getName()));
+        String kind = id == GATEWAY ? "gateway" : "vault";
+        List<String> options = new ArrayList<>(List.of("-Xmx160m", "-Dshardvault.conf-dir=" + dir,
+                "-D" + kind + ".tls.dir=" + tls, "-D" + kind + ".tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
+        List<String> training = new ArrayList<>(options);
+        if (id != GATEWAY) {
+            options.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id)));
+            training.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dir.resolve("aot-training")));
         }
+        String main = id == GATEWAY ? GatewayMain.class.getName() : VaultMain.class.getName();
+        List<String> command = ChildJvm.command(main, options, training, process -> awaitUp(process, id));
         try {
             processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(outputOf(id).toFile())).start();
@@ -157,12 +158,16 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     private void awaitUp(int id) throws InterruptedException {
+        awaitUp(processes[id], id);
+    }
+
+    private void awaitUp(Process process, int id) throws InterruptedException {
         WebClient client = id == GATEWAY
                 ? WebClient.builder().baseUri(gateway()).connectTimeout(Duration.ofMillis(200)).build()
                 : WebClient.builder().baseUri(node(id)).tls(TestTls.client(Identity.gateway())).connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            if (!processes[id].isAlive()) {
+            if (!process.isAlive()) {
                 throw new AssertionError("process " + id + " died at start: " + output(id));
             }
             try (HttpClientResponse response = client.get("/observe/health").request()) {

@@ -121,12 +121,34 @@ public final class TestTls {
         throw new IllegalStateException("no scripts/dev-tls.sh above " + Path.of("").toAbsolutePath());
     }
 
+    /**
+     * The test CA and certificates, shared by every test JVM of a build (scripts/dev-tls.sh takes about 10 s):
+     * generated once under the checkout's target/test-tls/NAME, and again once a day. A directory is published
+     * by an atomic rename only when complete, so two builds at once see either none or a whole one.
+     */
     private static Path generate(String name) {
+        Path shared = repositoryRoot().resolve("target").resolve("test-tls").resolve(name);
         try {
-            Path dir = Files.createTempDirectory("shardvault-tls-" + name);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir)));
-            devTls(dir, NODES, false);
-            return dir;
+            Path complete = shared.resolve("complete");
+            if (Files.isRegularFile(complete)
+                && Files.getLastModifiedTime(complete).toInstant().isAfter(java.time.Instant.now().minus(Duration.ofDays(1)))) {
+                return shared;
+            }
+            Files.createDirectories(shared.getParent());
+            Path fresh = Files.createTempDirectory(shared.getParent(), name + "-");
+            devTls(fresh, NODES, false);
+            Files.writeString(fresh.resolve("complete"), "");
+            if (Files.exists(shared)) {
+                Path old = shared.resolveSibling(name + "-old-" + System.nanoTime());
+                Files.move(shared, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                delete(old);
+            }
+            try {
+                Files.move(fresh, shared, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException anotherBuildWasFirst) {
+                delete(fresh);
+            }
+            return shared;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package dev.shardvault.vault;
 
+import dev.shardvault.tls.ChildJvm;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.TestTls;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -62,15 +63,16 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     void start(int id, String... extraProperties) {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id),
+        List<String> options = new ArrayList<>(List.of("-Xmx192m", "-Dshardvault.conf-dir=" + dir, "-Dvault.node-id=" + id,
                 "-Dvault.tls.dir=" + TestTls.dir(), "-Dvault.tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
-        command.addAll(List.of(extraProperties));
-        command.add(VaultMain.class.getName());
+        List<String> training = new ArrayList<>(options);
+        training.add("-Dvault.data-dir=" + dir.resolve("aot-training"));
+        options.add("-Dvault.data-dir=" + dataDir(id));
+        options.addAll(List.of(extraProperties));
+        List<String> command = ChildJvm.command(VaultMain.class.getName(), options, training, process -> awaitHealthy(process, id));
         try {
-            processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
+            processes[id] = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + id + ".out").toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -78,16 +80,20 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     void awaitHealthy(int id) throws InterruptedException {
+        awaitHealthy(processes[id], id);
+        TestGrants.register(URI.create("https://127.0.0.1:" + ports[id]), id); // as the gateway's probe does
+    }
+
+    private void awaitHealthy(Process process, int id) throws InterruptedException {
         WebClient client = WebClient.builder().baseUri("https://127.0.0.1:" + ports[id]).tls(TestTls.client(Identity.gateway()))
                 .connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            if (!processes[id].isAlive()) {
+            if (!process.isAlive()) {
                 throw new AssertionError("node " + id + " died at start: " + log(id));
             }
             try (HttpClientResponse response = client.get("/observe/health").request()) {
                 if (response.status().code() == 200) {
-                    TestGrants.register(URI.create("https://127.0.0.1:" + ports[id]), id); // as the gateway's probe does
                     return;
                 }
             } catch (RuntimeException e) {

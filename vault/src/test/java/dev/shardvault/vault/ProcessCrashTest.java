@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILLed and restarted. Afterwards every acknowledged write reads back exactly, versions are gap-free,
  * and no version holds a value that was never written.
  */
+@Tag("process")
 class ProcessCrashTest {
 
     private static final int N = 5;

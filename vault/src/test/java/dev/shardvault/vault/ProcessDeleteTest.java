@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A node SIGKILLed between a delete's tombstone and its erasure finishes the erasure when it restarts. */
+@Tag("process")
 class ProcessDeleteTest {
 
     private static final String VAULT_YAML = """
