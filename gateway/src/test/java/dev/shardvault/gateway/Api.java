@@ -38,8 +38,13 @@ final class Api {
     private final String token;
 
     Api(URI gateway, String token) {
+        this(gateway, token, Duration.ofSeconds(30));
+    }
+
+    /** A client that gives up on an answer after {@code readTimeout} (and on a connection after 1 s). */
+    Api(URI gateway, String token, Duration readTimeout) {
         this.gateway = gateway;
-        var builder = WebClient.builder().baseUri(gateway).readTimeout(Duration.ofSeconds(30));
+        var builder = WebClient.builder().baseUri(gateway).readTimeout(readTimeout).connectTimeout(Duration.ofSeconds(1));
         if ("https".equals(gateway.getScheme())) {
             builder.tls(TestTls.trustOnly()); // as curl --cacert var/tls/ca.pem: no client certificate
         }

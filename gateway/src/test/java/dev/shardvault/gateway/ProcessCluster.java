@@ -19,41 +19,65 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway and five vault nodes as separate JVMs, configured and started the way scripts/cluster.sh does
- * it (YAML in a conf directory, one system property per node), each killable with SIGKILL.
+ * One or two gateways and five vault nodes as separate JVMs, configured and started the way scripts/cluster.sh
+ * does it (YAML in a conf directory, one system property per node), each killable with SIGKILL and pausable with
+ * SIGSTOP. With {@link Options#proxied}, every connection a process opens to a node socket goes through its own
+ * {@link FaultProxy} link (each process then gets its own conf directory, naming the proxies as its peers).
  */
 final class ProcessCluster implements AutoCloseable {
+
+    /** How many gateways, whether links go through a {@link FaultProxy}, and each gateway's clock offset. */
+    record Options(int gateways, boolean proxied, long[] clockOffsetMillis) {
+        static Options plain() {
+            return new Options(1, false, new long[] {0});
+        }
+    }
 
     private final Ports freePorts = new Ports();
 
     static final int N = 5;
     static final String TOKEN = "sv_process-test-token";
+    /** The (first) gateway's id; a second gateway is {@code N + 1}. */
     static final int GATEWAY = 0;
 
     private final Path dir;
     private final Path tls;
-    private final Process[] processes = new Process[N + 1];
-    /** Vault nodes' gateway-facing ports, and the gateway's plain HTTP port at {@link #GATEWAY}. */
-    private final int[] ports = new int[N + 1];
-    private final int[] peerPorts = new int[N + 1];
-    private final int httpsPort;
+    private final Options options;
+    private final FaultProxy proxy;
+    private final Process[] processes = new Process[N + 2];
+    /** Vault nodes' gateway-facing ports, and the gateways' plain HTTP ports at {@link #GATEWAY} and N + 1. */
+    private final int[] ports = new int[N + 2];
+    private final int[] peerPorts = new int[N + 2];
+    private final int[] httpsPorts = new int[N + 2];
 
     /** A cluster with its own copy of the test TLS material (under dir/tls), so that a test may rotate it. */
     ProcessCluster(Path dir) {
+        this(dir, Options.plain());
+    }
+
+    ProcessCluster(Path dir, Options options) {
         this.dir = dir;
+        this.options = options;
         this.tls = TestTls.copyTo(dir.resolve("tls"));
-        this.httpsPort = freePorts.next();
-        StringBuilder nodes = new StringBuilder();
-        for (int id = 0; id <= N; id++) {
+        this.proxy = options.proxied() ? new FaultProxy() : null;
+        for (int id : ids()) {
             ports[id] = freePorts.next();
-            if (id > 0) {
+            if (isGateway(id)) {
+                httpsPorts[id] = freePorts.next();
+            } else {
                 peerPorts[id] = freePorts.next();
-                nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
-                     .append("\n      peer-port: ").append(peerPorts[id]).append('\n');
+            }
+        }
+        if (proxy != null) {
+            for (int from : ids()) {
+                for (int to = 1; to <= N; to++) {
+                    if (to != from) {
+                        proxy.add(name(from), name(to), isGateway(from) ? ports[to] : peerPorts[to]);
+                    }
+                }
             }
         }
         try {
-            Files.writeString(dir.resolve("cluster.yaml"), "cluster:\n  n: 5\n  k: 3\n  repair-trigger-buffer: 1\n  nodes:\n" + nodes);
             Files.writeString(dir.resolve("vault.yaml"), """
                     vault:
                       log:
@@ -70,23 +94,91 @@ final class ProcessCluster implements AutoCloseable {
                         in-doubt-min-age-millis: 300
                         sweep-interval-millis: 1000
                     """);
-            Files.writeString(dir.resolve("gateway.yaml"), "server:\n  host: 127.0.0.1\n  port: " + httpsPort
-                    + "\ngateway:\n  plain-http:\n    port: " + ports[GATEWAY]
-                    + "\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
-                    + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
-                    + "      namespace: default\n      actions: [read, write, delete, list, env, grant, audit]\n");
+            for (int id : ids()) {
+                Path conf = confDir(id);
+                Files.createDirectories(conf);
+                if (!conf.equals(dir)) {
+                    Files.copy(dir.resolve("vault.yaml"), conf.resolve("vault.yaml"));
+                }
+                Files.writeString(conf.resolve("cluster.yaml"), clusterYaml(id));
+                if (isGateway(id)) {
+                    Files.writeString(conf.resolve("gateway.yaml"), "server:\n  host: 127.0.0.1\n  port: " + httpsPorts[id]
+                            + "\ngateway:\n  plain-http:\n    port: " + ports[id]
+                            + "\n  connect-timeout-millis: 200\n  request-timeout-millis: 8000\n  probe-interval-millis: 200\n"
+                            + "  tokens:\n    - sha256: \"" + HexFormat.of().formatHex(Tokens.sha256(TOKEN)) + "\"\n"
+                            + "      namespace: default\n      actions: [read, write, delete, list, env, grant, audit]\n");
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The gateway's plain HTTP (loopback) address. */
+    /** Every process id: the gateways, then nodes 1..N. */
+    List<Integer> ids() {
+        List<Integer> ids = new ArrayList<>(gatewayIds());
+        for (int id = 1; id <= N; id++) {
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    List<Integer> gatewayIds() {
+        return options.gateways() == 1 ? List.of(GATEWAY) : List.of(GATEWAY, N + 1);
+    }
+
+    static boolean isGateway(int id) {
+        return id == GATEWAY || id == N + 1;
+    }
+
+    /** "g1", "g2" for the gateways, "n1".."n5" for the nodes: the names of {@link #proxy()}'s links. */
+    static String name(int id) {
+        return id == GATEWAY ? "g1" : id == N + 1 ? "g2" : "n" + id;
+    }
+
+    /** The fault proxy every link goes through (only with {@link Options#proxied}). */
+    FaultProxy proxy() {
+        if (proxy == null) {
+            throw new IllegalStateException("this cluster was made without proxies");
+        }
+        return proxy;
+    }
+
+    private Path confDir(int id) {
+        return proxy == null ? dir : dir.resolve("conf").resolve(name(id));
+    }
+
+    /** The cluster as process {@code id} sees it: itself at its own ports, every other node behind its proxy. */
+    private String clusterYaml(int id) {
+        StringBuilder nodes = new StringBuilder();
+        for (int node = 1; node <= N; node++) {
+            int port = ports[node];
+            int peerPort = peerPorts[node];
+            if (proxy != null && node != id) {
+                if (isGateway(id)) {
+                    port = proxy.link(name(id), name(node)).port();
+                } else {
+                    peerPort = proxy.link(name(id), name(node)).port();
+                }
+            }
+            nodes.append("    - id: ").append(node).append("\n      host: 127.0.0.1\n      port: ").append(port)
+                 .append("\n      peer-port: ").append(peerPort).append('\n');
+        }
+        return "cluster:\n  n: 5\n  k: 3\n  repair-trigger-buffer: 1\n  nodes:\n" + nodes;
+    }
+
+    /** The (first) gateway's plain HTTP (loopback) address. */
     URI gateway() {
-        return URI.create("http://127.0.0.1:" + ports[GATEWAY]);
+        return gateway(GATEWAY);
+    }
+
+    /** Gateway {@code id}'s plain HTTP (loopback) address. */
+    URI gateway(int id) {
+        return URI.create("http://127.0.0.1:" + ports[id]);
     }
 
     URI gatewayHttps() {
-        return URI.create("https://127.0.0.1:" + httpsPort);
+        return URI.create("https://127.0.0.1:" + httpsPorts[GATEWAY]);
     }
 
     /** Vault node {@code id}'s gateway-facing socket. */
@@ -108,10 +200,10 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     Path outputOf(int id) {
-        return dir.resolve(id == GATEWAY ? "gateway.out" : "node-" + id + ".out");
+        return dir.resolve(isGateway(id) ? (id == GATEWAY ? "gateway.out" : "gateway-2.out") : "node-" + id + ".out");
     }
 
-    /** Starts vault node {@code id} (1..5), or the gateway for {@link #GATEWAY}, and waits until it is healthy. */
+    /** Starts vault node {@code id} (1..5), or a gateway, and waits until it is healthy. */
     void start(int id) throws InterruptedException {
         launch(id);
         awaitUp(id);
@@ -119,24 +211,34 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts every vault node at once (their JVMs boot side by side) and waits until all are healthy. */
     void startNodes() throws InterruptedException {
-        for (int id = 1; id <= N; id++) {
+        startNodes(java.util.stream.IntStream.rangeClosed(1, N).toArray());
+    }
+
+    /** Starts these processes side by side and waits until all are up. */
+    void startNodes(int... ids) throws InterruptedException {
+        for (int id : ids) {
             launch(id);
         }
-        for (int id = 1; id <= N; id++) {
+        for (int id : ids) {
             awaitUp(id);
         }
     }
 
     private void launch(int id) {
-        String kind = id == GATEWAY ? "gateway" : "vault";
-        List<String> options = new ArrayList<>(List.of("-Xmx160m", "-Dshardvault.conf-dir=" + dir,
+        String kind = isGateway(id) ? "gateway" : "vault";
+        List<String> options = new ArrayList<>(List.of("-Xmx160m", "-Dshardvault.conf-dir=" + confDir(id),
                 "-D" + kind + ".tls.dir=" + tls, "-D" + kind + ".tls.reload-interval-millis=" + TestTls.RELOAD_INTERVAL.toMillis()));
         List<String> training = new ArrayList<>(options);
-        if (id != GATEWAY) {
+        if (isGateway(id)) {
+            long offset = this.options.clockOffsetMillis()[gatewayIds().indexOf(id)];
+            if (offset != 0) {
+                options.add("-Dshardvault.fault.clock-offset-millis=" + offset);
+            }
+        } else {
             options.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dataDir(id)));
             training.addAll(List.of("-Dvault.node-id=" + id, "-Dvault.data-dir=" + dir.resolve("aot-training")));
         }
-        String main = id == GATEWAY ? GatewayMain.class.getName() : VaultMain.class.getName();
+        String main = isGateway(id) ? GatewayMain.class.getName() : VaultMain.class.getName();
         List<String> command = ChildJvm.command(main, options, training, process -> awaitUp(process, id));
         try {
             processes[id] = new ProcessBuilder(command).redirectErrorStream(true)
@@ -146,9 +248,12 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Starts the nodes, then every gateway. */
     void startAll() throws InterruptedException {
         startNodes();
-        start(GATEWAY);
+        for (int id : gatewayIds()) {
+            start(id);
+        }
     }
 
     /** SIGKILL. */
@@ -157,13 +262,55 @@ final class ProcessCluster implements AutoCloseable {
         processes[id].waitFor(30, TimeUnit.SECONDS);
     }
 
+    boolean alive(int id) {
+        return processes[id] != null && processes[id].isAlive();
+    }
+
+    /** SIGSTOP: the process keeps its sockets and stops answering, as a long GC pause or a frozen VM does. */
+    void pause(int id) {
+        signal(id, "STOP");
+    }
+
+    /** SIGCONT. */
+    void resume(int id) {
+        signal(id, "CONT");
+    }
+
+    private void signal(int id, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(processes[id].pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " of process " + id + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Node {@code id}'s count of in-doubt transactions, from its health details; -1 if it does not answer. */
+    int inDoubt(int id) {
+        WebClient client = WebClient.builder().baseUri(node(id)).tls(TestTls.client(Identity.gateway()))
+                .connectTimeout(Duration.ofMillis(500)).readTimeout(Duration.ofSeconds(2)).build();
+        try (HttpClientResponse response = client.get("/observe/health").request()) {
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"inDoubt\"\\s*:\\s*(\\d+)")
+                    .matcher(response.as(String.class));
+            return response.status().code() == 200 && matcher.find() ? Integer.parseInt(matcher.group(1)) : -1;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     private void awaitUp(int id) throws InterruptedException {
         awaitUp(processes[id], id);
     }
 
     private void awaitUp(Process process, int id) throws InterruptedException {
-        WebClient client = id == GATEWAY
-                ? WebClient.builder().baseUri(gateway()).connectTimeout(Duration.ofMillis(200)).build()
+        boolean gateway = isGateway(id);
+        WebClient client = gateway
+                ? WebClient.builder().baseUri(gateway(id)).connectTimeout(Duration.ofMillis(200)).build()
                 : WebClient.builder().baseUri(node(id)).tls(TestTls.client(Identity.gateway())).connectTimeout(Duration.ofMillis(200)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
@@ -172,7 +319,7 @@ final class ProcessCluster implements AutoCloseable {
             }
             try (HttpClientResponse response = client.get("/observe/health").request()) {
                 // The gateway's health is DOWN while fewer than k nodes answer; it is listening, which is enough here.
-                if (response.status().code() == 200 || (id == GATEWAY && response.status().code() == 503)) {
+                if (response.status().code() == 200 || (gateway && response.status().code() == 503)) {
                     return;
                 }
             } catch (RuntimeException e) {
@@ -197,6 +344,9 @@ final class ProcessCluster implements AutoCloseable {
             if (process != null) {
                 process.destroyForcibly();
             }
+        }
+        if (proxy != null) {
+            proxy.close();
         }
     }
 }

@@ -17,7 +17,18 @@ final class Clock {
 
     private static final Pattern UNENCODED_PLUS = Pattern.compile(".*T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)? \\d{2}:\\d{2}");
 
+    /**
+     * A fault-injection knob for tests of clock skew between gateways ({@code -Dshardvault.fault.clock-offset-millis},
+     * 0 when unset): this gateway's clock reads that much ahead (or, negative, behind) the host's.
+     */
+    private static final long OFFSET_MILLIS = Long.getLong("shardvault.fault.clock-offset-millis", 0L);
+
     private Clock() {
+    }
+
+    /** Now, in milliseconds since the epoch: what requestTime stamps and token expiry are measured on. */
+    static long now() {
+        return System.currentTimeMillis() + OFFSET_MILLIS;
     }
 
     /** {@code millis} since the epoch, RFC 3339 UTC with milliseconds. */

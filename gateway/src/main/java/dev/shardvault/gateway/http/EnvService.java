@@ -161,7 +161,7 @@ final class EnvService implements HttpService {
         public Creation createAll(Map<String, String> plaintexts) {
             JsonArrayBuilder creates = JSON.createArrayBuilder();
             plaintexts.forEach((name, value) -> creates.add(JSON.createObjectBuilder().add("name", name).add("value", value)));
-            long now = System.currentTimeMillis();
+            long now = Clock.now();
             JsonObject body = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key)
                     .add("creates", creates).build();
             Grant grant = new Grant(ReleaseGrant.Kind.WRITE, namespace, List.copyOf(plaintexts.keySet()), now,

@@ -69,7 +69,7 @@ final class Requests {
         if (value.length() < 8 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ProblemException(Problem.unauthorized("the Authorization header must be 'Bearer <token>'"));
         }
-        return switch (tokens.authenticate(value.substring(7).strip(), System.currentTimeMillis())) {
+        return switch (tokens.authenticate(value.substring(7).strip(), Clock.now())) {
             case Tokens.Authentication.Valid valid -> valid.principal();
             case Tokens.Authentication.Refused refused -> throw new ProblemException(Problem.unauthorized(refused.detail()));
         };

@@ -65,7 +65,7 @@ final class SecretsService implements HttpService {
         principal = authorize(req, Action.WRITE, name, "secret-created");
         String value = Requests.value(body);
         String key = key(req);
-        long now = System.currentTimeMillis();
+        long now = Clock.now();
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
                 .add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward,
@@ -84,7 +84,7 @@ final class SecretsService implements HttpService {
         JsonObject body = Requests.jsonObject(req, Set.of("value"));
         String value = Requests.value(body);
         String key = key(req);
-        long now = System.currentTimeMillis();
+        long now = Clock.now();
         JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.format(now))
                 .add("idempotencyKey", key);
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
@@ -155,7 +155,7 @@ final class SecretsService implements HttpService {
         if (reason.isEmpty() || reason.length() > 500 || reason.codePoints().anyMatch(Character::isISOControl)) {
             throw new ProblemException(Problem.invalid("reason", "must be 1..500 characters without control characters"));
         }
-        long now = System.currentTimeMillis();
+        long now = Clock.now();
         JsonObject forward = JSON.createObjectBuilder().add("reason", reason).add("requestTime", Clock.format(now)).build();
         Answer answer = vault.send(Method.POST, VAULT + "/exposures/" + principal.namespace() + "/" + name, Map.of(), forward,
                                    new Grant(ReleaseGrant.Kind.WRITE, principal.namespace(), List.of(name), now,
@@ -219,7 +219,7 @@ final class SecretsService implements HttpService {
         String name = Requests.name(req.path().pathParameters().get("name"));
         Principal principal = authorize(req, Action.DELETE, name, "secret-deleted");
         String key = key(req);
-        long now = System.currentTimeMillis();
+        long now = Clock.now();
         JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
         Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
                                            forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now,

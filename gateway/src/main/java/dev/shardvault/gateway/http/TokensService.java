@@ -77,7 +77,7 @@ final class TokensService implements HttpService {
             throw new ProblemException(Problem.of(403, "forbidden", "Forbidden",
                     "the requested scope reaches secrets outside this token's scope"));
         }
-        long now = System.currentTimeMillis();
+        long now = Clock.now();
         long expiresAt = caller.expiresAtMillis();
         if (ttlSeconds != null) {
             expiresAt = now + ttlSeconds * 1000;
@@ -133,14 +133,14 @@ final class TokensService implements HttpService {
         }
         if (!record.revoked()) {
             try {
-                sync.update(record.revoke(), tokens.version(id), "gateway-revoke-" + UUID.randomUUID(), System.currentTimeMillis());
+                sync.update(record.revoke(), tokens.version(id), "gateway-revoke-" + UUID.randomUUID(), Clock.now());
             } catch (ProblemException e) {
                 if (e.problem().status() != 412) {
                     throw e;
                 }
                 // Changed meanwhile through another gateway: only revocation changes a record.
                 sync.update(record.revoke(), e.problem().toJson().getJsonNumber("currentVersion").longValue(),
-                            "gateway-revoke-" + UUID.randomUUID(), System.currentTimeMillis());
+                            "gateway-revoke-" + UUID.randomUUID(), Clock.now());
             }
         }
         SecretsService.json(res, JSON.createObjectBuilder().add("id", id).add("revoked", TokenRecord.array(revoked)).build());
