@@ -108,8 +108,9 @@ public final class ReadCoordinator {
     /**
      * A read; a latest read that found between k and k + repairTriggerBuffer shares of the newest version
      * (or any latest read, with {@code forceRepair}) restores the share of every node that answered without
-     * it — of that same version, evaluated from the rebuilt polynomial. Repairs and tombstones for nodes that
-     * missed a delete are sent without waiting: they never fail or slow the read.
+     * it — of that same version, evaluated from the rebuilt polynomial. Repairs are sent without waiting: they
+     * never fail or slow the read. A tombstone for nodes that missed a delete is waited for only while fewer than
+     * n - majority + 1 nodes hold it (then the 404 is final); if that many cannot be reached, the read is a 503.
      */
     public ReadResult read(SecretId id, Selector selector, boolean forceRepair, byte[] authorization) {
         return read(id, selector, forceRepair, authorization, RepairListener.NONE);
@@ -172,7 +173,12 @@ public final class ReadCoordinator {
                               boolean forceRepair, RepairPlan[] plan, byte[] authorization, RepairListener listener) {
         SecretView freshest = SecretView.freshest(answers.values().stream().map(ShareState::view).toList());
         if (freshest instanceof SecretView.Deleted deleted) {
-            spreadTombstone(id, deleted, answers);
+            int holders = spreadTombstone(id, deleted, answers);
+            // A 404 is final only once any later read must meet the tombstone too (ABD's write-back): here the
+            // tombstone may be a delete still in flight, seen on a minority, and the next majority may miss it
+            // and answer the deleted value. Found by FaultRunTest (docs/model.md, "Consistency").
+            return holders >= tombstoneQuorum() ? new ReadResult.NotFound()
+                                                : new ReadResult.InsufficientShards(holders, tombstoneQuorum());
         }
         if (!(freshest instanceof SecretView.Live live)) {
             return new ReadResult.NotFound();
@@ -348,18 +354,41 @@ public final class ReadCoordinator {
     }
 
     /** Tells nodes whose view is an older state than a delete about the delete. */
-    private void spreadTombstone(SecretId id, SecretView.Deleted deleted, Map<Integer, ShareState> answers) {
+    /** Nodes that must hold a tombstone before a read may answer 404 from it: every majority then meets one. */
+    private int tombstoneQuorum() {
+        return cluster.n() - majority() + 1;
+    }
+
+    /**
+     * Sends {@code deleted}'s tombstone to every node that did not answer with it, and returns how many nodes hold
+     * it: those that answered with it, plus those that stored it, waited for (within the read's timeout) only
+     * while fewer than {@link #tombstoneQuorum()} hold it. The rest are stored without waiting.
+     */
+    private int spreadTombstone(SecretId id, SecretView.Deleted deleted, Map<Integer, ShareState> answers) {
         List<dev.shardvault.vault.protocol.Peer> behind = new ArrayList<>();
-        for (Map.Entry<Integer, ShareState> answer : answers.entrySet()) {
-            if (answer.getValue().view().compareTo(deleted) < 0) {
-                behind.add(peers.get(answer.getKey()));
+        int holders = 0;
+        for (int node = 1; node <= cluster.n(); node++) {
+            ShareState answer = answers.get(node);
+            if (answer != null && answer.view().compareTo(deleted) >= 0) {
+                holders++;
+            } else {
+                behind.add(peers.get(node)); // behind, or not heard from yet
             }
         }
-        if (!behind.isEmpty()) {
-            tombstonesSent.addAndGet(behind.size());
-            Messages.TombstoneRequest request = new Messages.TombstoneRequest(id, deleted.incarnation(), deleted.deletedAtMillis());
-            FanOut.start(behind, peer -> peer.tombstone(request));
+        if (behind.isEmpty()) {
+            return holders;
         }
+        tombstonesSent.addAndGet(behind.size());
+        Messages.TombstoneRequest request = new Messages.TombstoneRequest(id, deleted.incarnation(), deleted.deletedAtMillis());
+        FanOut<Boolean> sent = FanOut.start(behind, peer -> peer.tombstone(request));
+        long deadline = System.nanoTime() + timeoutNanos;
+        FanOut.Reply<Boolean> reply;
+        while (holders < tombstoneQuorum() && (reply = sent.next(deadline)) != null) {
+            if (reply.ok() && reply.value()) {
+                holders++;
+            }
+        }
+        return holders;
     }
 
     private static void wipe(Map<Integer, ShareState> answers) {
