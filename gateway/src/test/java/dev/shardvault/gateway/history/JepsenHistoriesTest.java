@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  */
 class JepsenHistoriesTest {
 
+    /** The histories, kept in this repository (src/test/resources/jepsen-etcd, with their README). */
     static Path histories() {
-        return TestTls.repositoryRoot().resolveSibling("shared").resolve("histories").resolve("jepsen-etcd");
+        return TestTls.repositoryRoot().resolve("gateway/src/test/resources/jepsen-etcd");
     }
 
     @Test
