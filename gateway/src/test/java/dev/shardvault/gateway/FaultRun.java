@@ -214,20 +214,8 @@ final class FaultRun {
                 fault(fault);
                 into(proxy, node).forEach(FaultProxy.Link::cut);
             }
-            case 6 -> {
-                fault = "refuse new connections into " + ProcessCluster.name(node) + " for " + hold + " ms";
-                fault(fault);
-                into(proxy, node).forEach(link -> link.set(FaultProxy.Mode.REFUSE));
-                Thread.sleep(hold);
-                proxy.healAll();
-            }
-            case 7 -> {
-                fault = "blackhole every link into " + ProcessCluster.name(node) + " for " + hold + " ms";
-                fault(fault);
-                into(proxy, node).forEach(link -> link.set(FaultProxy.Mode.BLACKHOLE));
-                Thread.sleep(hold);
-                proxy.healAll();
-            }
+            case 6 -> hold(proxy, node, FaultProxy.Mode.REFUSE, "refuse new connections on", hold);
+            case 7 -> hold(proxy, node, FaultProxy.Mode.BLACKHOLE, "blackhole", hold);
             default -> {
                 int other = 1 + (node % ProcessCluster.N);
                 fault = "SIGKILL " + ProcessCluster.name(node) + " and " + ProcessCluster.name(other) + ", restarted after " + hold + " ms";
@@ -239,6 +227,14 @@ final class FaultRun {
             }
         }
         Thread.sleep(300 + schedule.nextInt(1200));
+    }
+
+    /** Every link into {@code node} in {@code mode} for {@code hold} ms, then every link healed. */
+    private void hold(FaultProxy proxy, int node, FaultProxy.Mode mode, String what, long hold) throws InterruptedException {
+        fault(what + " every link into " + ProcessCluster.name(node) + " for " + hold + " ms");
+        into(proxy, node).forEach(link -> link.set(mode));
+        Thread.sleep(hold);
+        proxy.healAll();
     }
 
     private static List<FaultProxy.Link> into(FaultProxy proxy, int node) {
