@@ -216,7 +216,11 @@ class DeleteAndRepairTest extends ClusterTestBase {
                 assertEquals(200, deletion.get().status(), "round " + round + ": " + deletion.get());
                 for (Future<Answer> read : reads) {
                     Answer answer = read.get();
-                    assertTrue(answer.status() == 404 || (answer.status() == 200 && answer.value().equals("new-" + round)),
+                    // A read overlapping the delete may also say nothing (503): a tombstone it met on fewer than
+                    // n - majority + 1 nodes is not yet a final 404 (docs/model.md, "Reads"). Never the old value.
+                    boolean saysNothing = answer.status() == 503 && answer.type().equals("urn:shardvault:insufficient-shards");
+                    assertTrue(answer.status() == 404 || saysNothing
+                               || (answer.status() == 200 && answer.value().equals("new-" + round)),
                                "round " + round + ": a read returned " + answer);
                 }
             }

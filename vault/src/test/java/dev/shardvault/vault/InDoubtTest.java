@@ -17,6 +17,7 @@ import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.TxnState;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -159,5 +160,65 @@ class InDoubtTest extends ClusterTestBase {
         eventually("node 2 aborts", () -> cluster.node(2).store().inDoubt().isEmpty());
         eventually("node 3 aborts", () -> cluster.node(3).store().inDoubt().isEmpty());
         assertTrue(cluster.node(1).store().status(txn) instanceof TxnState.IsAborted);
+    }
+
+    /**
+     * A participant applies and acknowledges a learned commit before its record is durable; stopped in that
+     * window, it restarts with the transaction in doubt. It may have been counted among the W holders, so while it
+     * cannot resolve it must not answer reads with its older view: with the two nodes that never learned the
+     * commit, it would make a majority that reads the version before the commit.
+     */
+    @Test
+    void aNodeInDoubtSinceBeforeItsRestartDoesNotAnswerReadsWithItsOlderView() throws Exception {
+        assertEquals(201, cluster.client(1).create("S", "old").status());
+        // Node 1's commit of the update reaches node 2 only; nodes 4 and 5 can ask nobody, so they stay prepared.
+        cluster.link.add(send -> send.from() == 1 && send.route().equals("/decide") && send.to() != 2);
+        cluster.link.add(send -> (send.from() == 4 || send.from() == 5) && send.route().equals("/txn-status"));
+        Answer update = cluster.client(1).update("S", "new");
+        assertEquals("writing", update.body().getString("phase"), update.body().toString());
+        // Node 3's disk now holds the prepare and not the commit: what it would hold had it stopped right after
+        // acknowledging a commit whose record was not yet durable.
+        Path before = dir.resolve("node-3-before-commit");
+        copy(cluster.dataDir(3), before);
+        eventually("node 3 learns the commit from node 1", () -> cluster.node(3).store().inDoubt().isEmpty());
+        assertEquals(2, cluster.node(3).store().read(S, Selector.LATEST).version());
+        assertEquals("new", cluster.client(1).read("S").value(), "version 2 is committed on nodes 1, 2 and 3");
+
+        cluster.stop(3);
+        delete(cluster.dataDir(3));
+        copy(before, cluster.dataDir(3));
+        cluster.link.add(send -> send.from() == 3 && send.route().equals("/txn-status")); // it cannot resolve
+        cluster.restart(3);
+        assertEquals(1, cluster.node(3).store().inDoubt().size(), "node 3 restarted in doubt");
+        // Node 4 reads without nodes 1 and 2: nodes 3, 4 and 5 all still show version 1.
+        cluster.link.add(send -> send.from() == 4 && (send.to() == 1 || send.to() == 2) && send.route().equals("/read"));
+        Answer read = cluster.client(4).read("S");
+        assertEquals(503, read.status(), "a read after version 2 was read must not answer version 1: " + read.body());
+
+        cluster.link.healAll();
+        eventually("every node learns the commit", () -> java.util.stream.IntStream.rangeClosed(1, 5)
+                .allMatch(node -> cluster.node(node).store().inDoubt().isEmpty()));
+        assertEquals("new", cluster.client(4).read("S").value());
+    }
+
+    private static void copy(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (java.nio.file.Files.isDirectory(file)) {
+                    java.nio.file.Files.createDirectories(target);
+                } else {
+                    java.nio.file.Files.copy(file, target);
+                }
+            }
+        }
+    }
+
+    private static void delete(Path tree) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(tree)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(file);
+            }
+        }
     }
 }

@@ -115,15 +115,16 @@ public final class TokenSync implements AutoCloseable {
     public void create(TokenRecord record, String idempotencyKey, long requestTimeMillis) {
         JsonObject body = JSON.createObjectBuilder().add("name", record.secretName()).add("value", record.toStored())
                 .add("requestTime", Instant.ofEpochMilli(requestTimeMillis).toString()).add("idempotencyKey", idempotencyKey).build();
-        tokens.learn(record, written(vault.send(Method.POST, SECRETS, Map.of(), body, write(record, requestTimeMillis)), 201));
+        tokens.learn(record, written(vault.sendWrite(Method.POST, SECRETS, Map.of(), body, write(record, requestTimeMillis),
+                                                    idempotencyKey), 201));
     }
 
     /** Replaces a record's stored form, if it is still at {@code version}, and knows it at once. */
     public void update(TokenRecord record, long version, String idempotencyKey, long requestTimeMillis) {
         JsonObject body = JSON.createObjectBuilder().add("value", record.toStored()).add("expectedVersion", version)
                 .add("requestTime", Instant.ofEpochMilli(requestTimeMillis).toString()).add("idempotencyKey", idempotencyKey).build();
-        tokens.learn(record, written(vault.send(Method.PUT, SECRETS + "/" + record.secretName(), Map.of(), body,
-                                                write(record, requestTimeMillis)), 200));
+        tokens.learn(record, written(vault.sendWrite(Method.PUT, SECRETS + "/" + record.secretName(), Map.of(), body,
+                                                     write(record, requestTimeMillis), idempotencyKey), 200));
     }
 
     private static Grant write(TokenRecord record, long requestTimeMillis) {

@@ -142,6 +142,35 @@ public final class VaultNodes implements AutoCloseable {
      * @throws ProblemException 503 when no node answered
      */
     public Answer send(Method method, String path, Map<String, String> query, JsonObject body, Grant grant) {
+        return send(method, path, query, body, grant, null);
+    }
+
+    /**
+     * Sends one write (carrying {@code idempotencyKey}) as {@link #send} does. If an earlier node may have received
+     * it before failing, an answer that says nothing was done (404, 409, 412, 503 in the voting phase) speaks only
+     * for the later attempt — the first may still commit — and so does no answer at all: either becomes 503
+     * {@code commit-unconfirmed} with {@code phase: "unknown"} and the key to retry with.
+     */
+    public Answer sendWrite(Method method, String path, Map<String, String> query, JsonObject body, Grant grant,
+                            String idempotencyKey) {
+        Answer answer = send(method, path, query, body, grant, idempotencyKey);
+        boolean saysNothingHappened = answer.status() == 404 || answer.status() == 409 || answer.status() == 412
+                                      || (answer.status() == 503 && "voting".equals(answer.body().getString("phase", "")));
+        if (answer.afterAmbiguousFailure() && saysNothingHappened) {
+            throw unconfirmed(idempotencyKey, "a vault node failed while handling this write and another attempt could not "
+                                              + "settle it");
+        }
+        return answer;
+    }
+
+    private static ProblemException unconfirmed(String idempotencyKey, String why) {
+        return new ProblemException(Problem.of(503, "commit-unconfirmed", "Outcome unknown",
+                why + "; retry with the same Idempotency-Key for the outcome")
+                .with("phase", "unknown").with("idempotencyKey", idempotencyKey));
+    }
+
+    private Answer send(Method method, String path, Map<String, String> query, JsonObject body, Grant grant,
+                        String idempotencyKey) {
         List<Integer> order = order();
         byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
         StringBuilder failures = new StringBuilder();
@@ -167,6 +196,11 @@ public final class VaultNodes implements AutoCloseable {
                         .append(notSent ? " unreachable" : " did not answer");
                 LOG.log(System.Logger.Level.DEBUG, "vault node " + addresses.get(index).id() + " failed: " + e);
             }
+        }
+        if (ambiguous && idempotencyKey != null) {
+            // A write that may have reached a node: "nothing changed" (quorum-unavailable) would be a false answer.
+            throw unconfirmed(idempotencyKey, "no vault node answered (" + failures + "), and one may have received "
+                                              + "this write");
         }
         throw new ProblemException(Problem.of(503, "quorum-unavailable", "No vault node available",
                                               "no vault node answered: " + failures).with("votes", 0));

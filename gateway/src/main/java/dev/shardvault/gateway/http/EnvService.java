@@ -166,7 +166,7 @@ final class EnvService implements HttpService {
                     .add("creates", creates).build();
             Grant grant = new Grant(ReleaseGrant.Kind.WRITE, namespace, List.copyOf(plaintexts.keySet()), now,
                                     Requests.audit(req, principal));
-            Answer answer = SecretsService.settled(vault.send(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body, grant), key);
+            Answer answer = vault.sendWrite(Method.POST, VAULT + "/batches/" + namespace, Map.of(), body, grant, key);
             metrics.write(answer);
             if (answer.status() == 201) {
                 return new Creation.Created();

@@ -68,8 +68,8 @@ final class SecretsService implements HttpService {
         long now = Clock.now();
         JsonObject forward = JSON.createObjectBuilder().add("name", name).add("value", value)
                 .add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
-        Answer answer = settled(vault.send(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward,
-                                           write(req, principal, name, now)), key);
+        Answer answer = vault.sendWrite(Method.POST, VAULT + "/secrets/" + principal.namespace(), Map.of(), forward,
+                                        write(req, principal, name, now), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 201);
         res.status(Status.CREATED_201)
@@ -88,8 +88,8 @@ final class SecretsService implements HttpService {
         JsonObjectBuilder forward = JSON.createObjectBuilder().add("value", value).add("requestTime", Clock.format(now))
                 .add("idempotencyKey", key);
         ifMatch(req).ifPresent(version -> forward.add("expectedVersion", version));
-        Answer answer = settled(vault.send(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward.build(), write(req, principal, name, now)), key);
+        Answer answer = vault.sendWrite(Method.PUT, VAULT + "/secrets/" + principal.namespace() + "/" + name, Map.of(),
+                                        forward.build(), write(req, principal, name, now), key);
         metrics.write(answer);
         JsonObject result = expect(answer, 200);
         res.header(HeaderValues.create(HeaderNames.ETAG, etag(result)));
@@ -221,9 +221,9 @@ final class SecretsService implements HttpService {
         String key = key(req);
         long now = Clock.now();
         JsonObject forward = JSON.createObjectBuilder().add("requestTime", Clock.format(now)).add("idempotencyKey", key).build();
-        Answer answer = settled(vault.send(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
-                                           forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now,
-                                                                       Requests.audit(req, principal))), key);
+        Answer answer = vault.sendWrite(Method.POST, VAULT + "/deletions/" + principal.namespace() + "/" + name, Map.of(),
+                                        forward, new Grant(ReleaseGrant.Kind.DELETE, principal.namespace(), List.of(name), now,
+                                                           Requests.audit(req, principal)), key);
         metrics.write(answer);
         json(res, expect(answer, 200));
     }
@@ -254,23 +254,6 @@ final class SecretsService implements HttpService {
             throw new ProblemException(Problem.fromVault(answer.status(), answer.body()));
         }
         return answer.body();
-    }
-
-    /**
-     * For a write: if the gateway re-sent it to another node after one failed with the request possibly
-     * delivered, a "nothing was done" answer only speaks for the second attempt — the first may still commit.
-     * Such an answer becomes 503 commit-unconfirmed with {@code phase: "unknown"} and the key to retry with.
-     */
-    static Answer settled(Answer answer, String idempotencyKey) {
-        boolean saysNothingHappened = answer.status() == 404 || answer.status() == 409 || answer.status() == 412
-                                      || (answer.status() == 503 && "voting".equals(answer.body().getString("phase", "")));
-        if (answer.afterAmbiguousFailure() && saysNothingHappened) {
-            throw new ProblemException(Problem.of(503, "commit-unconfirmed", "Outcome unknown",
-                    "a vault node failed while handling this write and another attempt could not settle it; "
-                    + "retry with the same Idempotency-Key for the outcome")
-                    .with("phase", "unknown").with("idempotencyKey", idempotencyKey));
-        }
-        return answer;
     }
 
     private static JsonObject written(JsonObject result) {

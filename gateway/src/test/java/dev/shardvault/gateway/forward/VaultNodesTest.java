@@ -128,4 +128,84 @@ class VaultNodesTest {
             node.stop();
         }
     }
+
+    /**
+     * A write the first node may have received (it did not answer in time) is never answered with "nothing
+     * changed" — neither when the next node says its own attempt did nothing (503 in the voting phase), nor when
+     * no other node answers at all: both are 503 commit-unconfirmed with the key to retry with. A read in the
+     * same situation is 503 quorum-unavailable, and a write that reached no node at all keeps that answer too.
+     */
+    @Test
+    void aWriteANodeMayHaveReceivedIsNeverAnsweredNothingChanged() throws Exception {
+        CountDownLatch received = new CountDownLatch(1);
+        WebServer slow = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(ClusterTls.server(TestTls.material(Identity.node(1)), TlsClientAuth.REQUIRED))
+                .routing(routing -> routing
+                        .post("/internal/v1/release-keys", (req, res) -> {
+                            req.content().consume();
+                            res.send("{\"status\":\"UP\"}");
+                        })
+                        .post("/internal/v1/secrets/default", (req, res) -> {
+                            req.content().consume();
+                            received.countDown();
+                            Thread.sleep(3_000); // past the gateway's request timeout: the outcome is unknown
+                            res.status(201).send("{}");
+                        }))
+                .build().start();
+        // Node 2 never takes its release key, so it is down and tried after node 1; it refuses the write in voting.
+        WebServer voting = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(ClusterTls.server(TestTls.material(Identity.node(2)), TlsClientAuth.REQUIRED))
+                .routing(routing -> routing
+                        .post("/internal/v1/release-keys", (req, res) -> {
+                            req.content().consume();
+                            res.status(500).send();
+                        })
+                        .post("/internal/v1/secrets/default", (req, res) -> {
+                            req.content().consume();
+                            res.status(503).header("Content-Type", "application/problem+json")
+                               .send("{\"type\":\"urn:shardvault:quorum-unavailable\",\"phase\":\"voting\",\"votes\":1,\"required\":3}");
+                        }))
+                .build().start();
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        VaultNodes.Grant write = new VaultNodes.Grant(dev.shardvault.tls.ReleaseGrant.Kind.WRITE, "default", List.of("S"),
+                System.currentTimeMillis(), VaultNodes.Grant.system("tests"));
+        jakarta.json.JsonObject body = jakarta.json.Json.createObjectBuilder().add("name", "S").add("value", "v").build();
+        try {
+            for (int secondPort : new int[] {voting.port(), closedPort}) {
+                GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 2, 2, 2, 2, 0,
+                        List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + slow.port())),
+                                new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + secondPort))),
+                        Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, 10_000, TestTls.material(Identity.gateway()));
+                try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
+                    assertTrue(nodes.status().get(0).up());
+                    assertFalse(nodes.status().get(1).up());
+                    dev.shardvault.gateway.problem.ProblemException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                            dev.shardvault.gateway.problem.ProblemException.class,
+                            () -> nodes.sendWrite(Method.POST, "/internal/v1/secrets/default", Map.of(), body, write, "key-1"));
+                    assertTrue(received.await(0, TimeUnit.SECONDS), "node 1 received the write");
+                    assertEquals(503, unknown.problem().status(), unknown.getMessage());
+                    assertEquals("urn:shardvault:commit-unconfirmed", unknown.problem().type(), unknown.getMessage());
+                    assertTrue(unknown.problem().toJson().toString().contains("\"idempotencyKey\":\"key-1\""), unknown.getMessage());
+                }
+            }
+            // Nobody can have received it: node 1 refuses connections too. Then "nothing changed" is true.
+            slow.stop();
+            GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "127.0.0.1", 0, 2, 2, 2, 2, 0,
+                    List.of(new GatewayConfig.VaultNodeAddress(1, URI.create("https://127.0.0.1:" + closedPort)),
+                            new GatewayConfig.VaultNodeAddress(2, URI.create("https://127.0.0.1:" + closedPort))),
+                    Tokens.of(List.of(), List.of()), 300, 400, PROBE_INTERVAL_MILLIS, 10_000, TestTls.material(Identity.gateway()));
+            try (VaultNodes nodes = new VaultNodes(config, ClusterTls.client(TestTls.material(Identity.gateway())))) {
+                dev.shardvault.gateway.problem.ProblemException none = org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.shardvault.gateway.problem.ProblemException.class,
+                        () -> nodes.sendWrite(Method.POST, "/internal/v1/secrets/default", Map.of(), body, write, "key-2"));
+                assertEquals("urn:shardvault:quorum-unavailable", none.problem().type(), none.getMessage());
+            }
+        } finally {
+            slow.stop();
+            voting.stop();
+        }
+    }
 }

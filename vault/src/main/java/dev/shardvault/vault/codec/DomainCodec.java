@@ -18,6 +18,7 @@ public final class DomainCodec {
     private static final int OP_REMOVE = 2;
     private static final int OUTCOME_APPLIED = 1;
     private static final int OUTCOME_REMOVED = 2;
+    private static final int OUTCOME_REFUSED = 3;
     private static final int VIEW_ABSENT = 0;
     private static final int VIEW_LIVE = 1;
     private static final int VIEW_DELETED = 2;
@@ -97,6 +98,12 @@ public final class DomainCodec {
                 writeId(out, removed.id());
                 out.i64(removed.incarnation()).i64(removed.deletedAtMillis());
             }
+            case Outcome.Refused refused -> {
+                out.u8(OUTCOME_REFUSED);
+                writeId(out, refused.id());
+                out.u8(refused.reason().ordinal() + 1);
+                writeView(out, refused.seen());
+            }
         }
     }
 
@@ -105,6 +112,19 @@ public final class DomainCodec {
         return switch (kind) {
             case OUTCOME_APPLIED -> new Outcome.Applied(readId(in), in.i64(), in.i64(), in.i64());
             case OUTCOME_REMOVED -> new Outcome.Removed(readId(in), in.i64(), in.i64());
+            case OUTCOME_REFUSED -> {
+                SecretId id = readId(in);
+                int reason = in.u8();
+                if (reason < 1 || reason > Outcome.Reason.values().length) {
+                    throw new MalformedException("unknown refusal reason " + reason);
+                }
+                SecretView seen = readView(in);
+                try {
+                    yield new Outcome.Refused(id, Outcome.Reason.values()[reason - 1], seen);
+                } catch (IllegalArgumentException e) {
+                    throw new MalformedException(e.getMessage());
+                }
+            }
             default -> throw new MalformedException("unknown outcome kind " + kind);
         };
     }

@@ -565,6 +565,8 @@ public final class VaultService implements HttpService {
                             events.add(new Event(id, EventId.ofDeletion(id, removed.incarnation()), parent, at,
                                                  Event.Action.DELETED, actor, version, Event.Outcome.OK, ""));
                         }
+                        case Outcome.Refused refused -> throw new IllegalStateException(
+                                "a refusal is answered as Rejected, never as Committed");
                     }
                 }
                 record(events);

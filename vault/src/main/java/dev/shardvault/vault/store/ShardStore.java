@@ -93,6 +93,8 @@ public final class ShardStore implements AutoCloseable {
         final int coordinator;
         final Op[] ops;
         final long preparedAtNanos = System.nanoTime();
+        /** Prepared before this process started (found by replay). */
+        boolean recovered;
 
         Pending(TxnId txn, int coordinator, int opCount) {
             this.txn = txn;
@@ -115,6 +117,7 @@ public final class ShardStore implements AutoCloseable {
         Map<SecretId, Long> erasures;
         synchronized (monitor) {
             for (Pending txn : pending.values()) {
+                txn.recovered = true;
                 for (Op op : txn.ops) {
                     if (op != null) {
                         secret(op.id()).lockedBy = txn.txn;
@@ -284,7 +287,7 @@ public final class ShardStore implements AutoCloseable {
      * @return as {@link #commit(Committed)}
      */
     public boolean learnCommit(Committed decision) throws IOException {
-        return commit(decision, decision.outcomes().stream().anyMatch(o -> o instanceof Outcome.Removed));
+        return commit(decision, decision.outcomes().stream().anyMatch(o -> tombstoneOf(o) != null));
     }
 
     private boolean commit(Committed decision, boolean awaitDurable) throws IOException {
@@ -296,6 +299,9 @@ public final class ShardStore implements AutoCloseable {
             if (state instanceof TxnState.IsCommitted) {
                 return holdsAny(decision);
             }
+            // A put that lands in an incarnation deleted here has its prepared share erased below; the commit
+            // must be durable first, or a restart would find the prepare gone and the transaction unknown here.
+            awaitDurable |= putsIntoDeleted(decision);
         }
         if (awaitDurable) {
             append(Journal.encode(decision));
@@ -304,12 +310,20 @@ public final class ShardStore implements AutoCloseable {
         }
         boolean holds;
         Map<SecretId, Long> removed = new HashMap<>();
+        Map<SecretId, Long> deadPuts = new HashMap<>();
         synchronized (monitor) {
-            holds = applyCommit(decision);
+            holds = applyCommit(decision, deadPuts);
             for (Outcome outcome : decision.outcomes()) {
-                if (outcome instanceof Outcome.Removed tombstone) {
-                    removed.put(tombstone.id(), tombstone.incarnation());
+                SecretView.Deleted tombstone = tombstoneOf(outcome);
+                if (tombstone != null) {
+                    removed.put(outcome.id(), tombstone.incarnation());
                 }
+            }
+        }
+        if (!deadPuts.isEmpty()) {
+            eraseShares(deadPuts);
+            synchronized (monitor) {
+                holds = holdsAny(decision);
             }
         }
         if (!removed.isEmpty()) {
@@ -480,6 +494,23 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code id} is locked by a transaction this node prepared before it last started and still has no
+     * decision on. Such a node may have acknowledged that transaction's commit before it stopped (a learned commit
+     * is applied, and acknowledged, before its record is durable; {@link #learnCommit}), so its view of {@code id}
+     * can be older than a version it counted for: it must not answer a read with that view.
+     */
+    public boolean inDoubtSinceBeforeStart(SecretId id) {
+        synchronized (monitor) {
+            Secret secret = byId.get(id);
+            if (secret == null || secret.lockedBy == null) {
+                return false;
+            }
+            Pending txn = pending.get(secret.lockedBy);
+            return txn != null && txn.recovered;
+        }
+    }
+
     // ---- reads ----
 
     public ShareState read(SecretId id, Selector selector) {
@@ -617,10 +648,13 @@ public final class ShardStore implements AutoCloseable {
                     txn.ops[prepared.opIndex()] = prepared.op();
                 }
                 case Committed committed -> {
-                    applyCommit(committed);
+                    // A put into a deleted incarnation that left its share in a prepare record was erased when it
+                    // was applied; if that erasure was cut short, the tombstone replayed after that record finishes it.
+                    applyCommit(committed, null);
                     for (Outcome outcome : committed.outcomes()) {
-                        if (outcome instanceof Outcome.Removed removed) {
-                            noteTombstoneInReplay(removed.id(), removed.incarnation());
+                        SecretView.Deleted tombstone = tombstoneOf(outcome);
+                        if (tombstone != null) {
+                            noteTombstoneInReplay(outcome.id(), tombstone.incarnation());
                         }
                     }
                 }
@@ -671,7 +705,12 @@ public final class ShardStore implements AutoCloseable {
         changes.record(repaired.id());
     }
 
-    private boolean applyCommit(Committed decision) {
+    /**
+     * Applies a commit decision in memory. A put into an incarnation this node already holds as deleted (a
+     * delete's decision that arrived before this earlier transaction's) is not applied; its share, still in this
+     * node's prepare record, goes into {@code deadPuts} (when not null) to be erased like the delete's.
+     */
+    private boolean applyCommit(Committed decision, Map<SecretId, Long> deadPuts) {
         TxnState earlier = decided.put(decision.txn(), new TxnState.IsCommitted(decision));
         if (earlier instanceof TxnState.IsAborted) {
             throw new IllegalStateException("txn " + decision.txn() + " has both abort and commit records on node " + nodeId);
@@ -680,11 +719,12 @@ public final class ShardStore implements AutoCloseable {
         Pending prepared = pending.remove(decision.txn());
         if (prepared == null) {
             for (Outcome outcome : decision.outcomes()) {
-                if (outcome instanceof Outcome.Removed removed) {
-                    applyTombstone(removed.id(), removed.incarnation(), removed.deletedAtMillis());
+                SecretView.Deleted tombstone = tombstoneOf(outcome);
+                if (tombstone != null) {
+                    applyTombstone(outcome.id(), tombstone.incarnation(), tombstone.deletedAtMillis());
                 }
             }
-            return false;
+            return Outcome.refuses(decision.outcomes()); // a refusal is held by recording it
         }
         for (Outcome outcome : decision.outcomes()) {
             switch (outcome) {
@@ -695,8 +735,14 @@ public final class ShardStore implements AutoCloseable {
                     if (put == null) {
                         continue; // this node's share of that op was erased by a later delete
                     }
-                    if (applied.incarnation() < secret.incarnation) {
-                        continue; // the secret was deleted and re-created since: the share is of a dead incarnation
+                    if (applied.incarnation() < secret.incarnation
+                        || (secret.deletedAtMillis >= 0 && applied.incarnation() == secret.incarnation)) {
+                        // Deleted (and maybe re-created) since: the share is of a dead incarnation. Only a delete
+                        // learned while this put was prepared gets here; the put committed before it elsewhere.
+                        if (deadPuts != null) {
+                            deadPuts.merge(applied.id(), applied.incarnation(), Math::max);
+                        }
+                        continue;
                     }
                     if (applied.incarnation() > secret.incarnation) {
                         wipe(secret.versions);
@@ -709,6 +755,12 @@ public final class ShardStore implements AutoCloseable {
                 case Outcome.Removed removed -> {
                     unlock(removed.id(), decision.txn());
                     applyTombstone(removed.id(), removed.incarnation(), removed.deletedAtMillis());
+                }
+                case Outcome.Refused refused -> {
+                    unlock(refused.id(), decision.txn());
+                    if (refused.seen() instanceof SecretView.Deleted tombstone) {
+                        applyTombstone(refused.id(), tombstone.incarnation(), tombstone.deletedAtMillis());
+                    }
                 }
             }
         }
@@ -736,6 +788,18 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    private boolean putsIntoDeleted(Committed decision) {
+        for (Outcome outcome : decision.outcomes()) {
+            if (outcome instanceof Outcome.Applied applied) {
+                Secret secret = byId.get(applied.id());
+                if (secret != null && secret.deletedAtMillis >= 0 && secret.incarnation >= applied.incarnation()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private boolean holdsAny(Committed decision) {
         for (Outcome outcome : decision.outcomes()) {
             if (outcome instanceof Outcome.Applied applied) {
@@ -751,8 +815,20 @@ public final class ShardStore implements AutoCloseable {
                     return true;
                 }
             }
+            if (outcome instanceof Outcome.Refused) {
+                return true; // recorded
+            }
         }
         return false;
+    }
+
+    /** The tombstone a decision's outcome carries: a delete's, or the one a refusal rests on; else null. */
+    private static SecretView.Deleted tombstoneOf(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Removed removed -> new SecretView.Deleted(removed.incarnation(), removed.deletedAtMillis());
+            case Outcome.Refused refused -> refused.seen() instanceof SecretView.Deleted deleted ? deleted : null;
+            case Outcome.Applied applied -> null;
+        };
     }
 
     private static Op.Put findPut(Pending prepared, SecretId id) {

@@ -236,11 +236,20 @@ public final class Coordinator {
                     return lockedName != null ? new WriteResult.WriteConflict(lockedName)
                                               : new WriteResult.QuorumUnavailable(yes.size(), quorum());
                 }
-                List<PreconditionFailure> failures = new ArrayList<>();
-                List<Outcome> outcomes = decide(failures);
-                if (!failures.isEmpty()) {
-                    abort();
-                    return new WriteResult.Rejected(failures);
+                List<Outcome.Refused> refusals = new ArrayList<>();
+                List<Outcome> outcomes = decide(refusals);
+                if (!refusals.isEmpty()) {
+                    SecretId unsettled = seenOnTooFew(refusals);
+                    if (unsettled != null) {
+                        // The state refused from (a version committed on few nodes so far, its commit still on
+                        // its way to the rest) could be missed by the next read's majority: answering from it
+                        // would let a later read undo this answer. Try again once that commit has spread.
+                        abort();
+                        return new WriteResult.WriteConflict(unsettled);
+                    }
+                    // A refusal is decided like a commit: once decided, no other attempt of this request can
+                    // commit (the yes-voters stay locked until they learn it, then answer it to any attempt).
+                    outcomes = List.copyOf(refusals);
                 }
                 Journal.Committed decision = new Journal.Committed(txn, outcomes);
                 boolean selfHolds;
@@ -324,8 +333,8 @@ public final class Coordinator {
             }
         }
 
-        /** Outcomes from the freshest view of each put among the yes-voters; failures collected. */
-        private List<Outcome> decide(List<PreconditionFailure> failures) {
+        /** Outcomes from the freshest view of each put among the yes-voters; refusals collected. */
+        private List<Outcome> decide(List<Outcome.Refused> failures) {
             List<Outcome> outcomes = new ArrayList<>();
             List<? extends Change> changes = request.puts();
             for (int i = 0; i < changes.size(); i++) {
@@ -336,7 +345,7 @@ public final class Coordinator {
                         outcomes.add(new Outcome.Removed(remove.id(), live.incarnation(),
                                 Math.max(request.requestTimeMillis(), live.latestValidFromMillis())));
                     } else {
-                        failures.add(new PreconditionFailure.Missing(remove.id()));
+                        failures.add(new Outcome.Refused(remove.id(), Outcome.Reason.MISSING, freshest));
                     }
                     continue;
                 }
@@ -344,16 +353,16 @@ public final class Coordinator {
                 switch (put.kind()) {
                     case CREATE -> {
                         if (freshest instanceof SecretView.Live) {
-                            failures.add(new PreconditionFailure.Exists(put.id()));
+                            failures.add(new Outcome.Refused(put.id(), Outcome.Reason.EXISTS, freshest));
                         } else {
                             outcomes.add(new Outcome.Applied(put.id(), freshest.incarnation() + 1, 1, request.requestTimeMillis()));
                         }
                     }
                     case UPDATE -> {
                         if (!(freshest instanceof SecretView.Live live)) {
-                            failures.add(new PreconditionFailure.Missing(put.id()));
+                            failures.add(new Outcome.Refused(put.id(), Outcome.Reason.MISSING, freshest));
                         } else if (put.expectedVersion() >= 0 && put.expectedVersion() != live.latestVersion()) {
-                            failures.add(new PreconditionFailure.VersionMismatch(put.id(), live.latestVersion()));
+                            failures.add(new Outcome.Refused(put.id(), Outcome.Reason.VERSION_MISMATCH, live));
                         } else {
                             outcomes.add(new Outcome.Applied(put.id(), live.incarnation(), live.latestVersion() + 1,
                                     Math.max(request.requestTimeMillis(), live.latestValidFromMillis())));
@@ -364,6 +373,38 @@ public final class Coordinator {
             return outcomes;
         }
 
+        /**
+         * The first refusal resting on a live state that fewer than n - majority + 1 yes-voters hold (so a read's
+         * majority could miss it), or null. A refusal resting on a tombstone needs no such count: every node that
+         * learns the refusal takes the tombstone on, and W do before it is answered.
+         */
+        private SecretId seenOnTooFew(List<Outcome.Refused> refusals) {
+            int needed = cluster.n() - (cluster.n() / 2 + 1) + 1;
+            for (Outcome.Refused refusal : refusals) {
+                if (!(refusal.seen() instanceof SecretView.Live seen)) {
+                    continue;
+                }
+                int index = indexOf(refusal.id());
+                long holders = yes.values().stream().map(views -> views.get(index))
+                        .filter(view -> view instanceof SecretView.Live live && live.incarnation() == seen.incarnation()
+                                        && (refusal.reason() == Outcome.Reason.EXISTS || live.latestVersion() >= seen.latestVersion()))
+                        .count();
+                if (holders < needed) {
+                    return refusal.id();
+                }
+            }
+            return null;
+        }
+
+        private int indexOf(SecretId id) {
+            for (int i = 0; i < request.puts().size(); i++) {
+                if (request.puts().get(i).id().equals(id)) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException(id + " is not in this request");
+        }
+
         private enum Sameness { SAME, DIFFERENT, UNKNOWN }
 
         /**
@@ -371,6 +412,23 @@ public final class Coordinator {
          * the committed versions in memory; no digest of a value is ever stored for this.
          */
         private Sameness sameRequest(Journal.Committed decision) {
+            if (Outcome.refuses(decision.outcomes())) {
+                // A refused value was never stored, so only the names and kinds can be compared.
+                for (Outcome outcome : decision.outcomes()) {
+                    Outcome.Refused refused = (Outcome.Refused) outcome;
+                    Change change = request.puts().stream().filter(c -> c.id().equals(refused.id())).findFirst().orElse(null);
+                    boolean fits = switch (refused.reason()) {
+                        case EXISTS -> change instanceof Put put && put.kind() == Op.Put.Kind.CREATE;
+                        case VERSION_MISMATCH -> change instanceof Put put && put.kind() == Op.Put.Kind.UPDATE
+                                                 && put.expectedVersion() >= 0;
+                        case MISSING -> change instanceof Remove || change instanceof Put put && put.kind() == Op.Put.Kind.UPDATE;
+                    };
+                    if (!fits) {
+                        return Sameness.DIFFERENT;
+                    }
+                }
+                return Sameness.SAME;
+            }
             Map<SecretId, Outcome> byId = new HashMap<>();
             decision.outcomes().forEach(outcome -> byId.put(outcome.id(), outcome));
             if (byId.size() != request.puts().size()) {
@@ -474,8 +532,25 @@ public final class Coordinator {
                     deadline = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeouts.graceMillis()));
                 }
             }
-            return holders >= quorum() ? new WriteResult.Committed(decision.outcomes(), holders)
-                                       : new WriteResult.Unconfirmed(decision.txn(), holders, quorum());
+            if (holders < quorum()) {
+                return new WriteResult.Unconfirmed(decision.txn(), holders, quorum());
+            }
+            return Outcome.refuses(decision.outcomes()) ? new WriteResult.Rejected(failures(decision.outcomes()))
+                                                        : new WriteResult.Committed(decision.outcomes(), holders);
+        }
+
+        private static List<PreconditionFailure> failures(List<Outcome> refusals) {
+            List<PreconditionFailure> failures = new ArrayList<>();
+            for (Outcome outcome : refusals) {
+                Outcome.Refused refused = (Outcome.Refused) outcome;
+                failures.add(switch (refused.reason()) {
+                    case EXISTS -> new PreconditionFailure.Exists(refused.id());
+                    case MISSING -> new PreconditionFailure.Missing(refused.id());
+                    case VERSION_MISMATCH -> new PreconditionFailure.VersionMismatch(
+                            refused.id(), ((SecretView.Live) refused.seen()).latestVersion());
+                });
+            }
+            return failures;
         }
 
         /** Tells every node that may have prepared to release; does not wait. */

@@ -162,17 +162,31 @@ public final class LocalParticipant implements Peer {
 
     /** Reads this node's share; an in-doubt lock on the secret is resolved first, within the resolver's bounds. */
     @Override
-    public ShareState read(SecretId secret, Selector selector, byte[] authorization) {
+    public ShareState read(SecretId secret, Selector selector, byte[] authorization) throws PeerUnavailableException {
         return resolvedIfInDoubt(secret, selector, store.read(secret, selector));
     }
 
-    /** {@code state}, or the share read again after the resolver settled an in-doubt lock on the secret. */
-    private ShareState resolvedIfInDoubt(SecretId secret, Selector selector, ShareState state) {
-        Resolver current = resolver;
-        if (state.inDoubt() && current != null && current.resolveLocking(secret)) {
-            return store.read(secret, selector);
+    /**
+     * {@code state}, or the share read again after the resolver settled an in-doubt lock on the secret. A lock
+     * this node recovered from its log that stays unresolved means no answer: the transaction may have committed
+     * with this node counted among its holders ({@link ShardStore#inDoubtSinceBeforeStart}), and answering the
+     * older view could let a read's majority miss every holder that still shows the commit.
+     */
+    private ShareState resolvedIfInDoubt(SecretId secret, Selector selector, ShareState state)
+            throws PeerUnavailableException {
+        if (!state.inDoubt()) {
+            return state;
         }
-        return state;
+        Resolver current = resolver;
+        ShareState answer = current != null && current.resolveLocking(secret) ? store.read(secret, selector) : state;
+        if (answer.inDoubt() && store.inDoubtSinceBeforeStart(secret)) {
+            if (answer.share() != null) {
+                java.util.Arrays.fill(answer.share(), (byte) 0);
+            }
+            throw new PeerUnavailableException("node " + id + " is in doubt about a transaction on " + secret.name()
+                                               + " since before it restarted, and cannot resolve it yet", null);
+        }
+        return answer;
     }
 
     @Override
