@@ -44,7 +44,7 @@ final class FaultRun {
     /** What one run did and found. */
     record Summary(long seed, int operations, int faults, int indeterminate, int retried, long checkerMillis,
                    Map<String, Checker.Result> results, List<String> faultLog, List<String> unexpected,
-                   Map<String, List<String>> attempts) {
+                   Map<String, List<String>> attempts, Map<String, Long> answers) {
 
         boolean linearizable() {
             return results.values().stream().allMatch(Checker.Result::linearizable);
@@ -58,6 +58,9 @@ final class FaultRun {
             out.append("fault-run: indeterminate ").append(indeterminate).append(" (resent with their key: ").append(retried)
                .append(")\n");
             out.append("fault-run: checker ").append(checkerMillis).append(" ms\n");
+            out.append("fault-run: answers");
+            new java.util.TreeMap<>(answers).forEach((kind, count) -> out.append(" | ").append(kind).append(' ').append(count));
+            out.append('\n');
             out.append("fault-run: verdict ").append(linearizable() ? "linearizable" : "not-linearizable").append('\n');
             results.forEach((name, result) -> {
                 out.append("fault-run: ").append(name).append(' ').append(result.operations()).append(" operations ")
@@ -146,7 +149,7 @@ final class FaultRun {
         long checkerMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - checking);
         int operations = histories.values().stream().mapToInt(List::size).sum();
         return new Summary(seed, operations, faults.get(), indeterminate.get(), retried.get(), checkerMillis, results,
-                           List.copyOf(faultLog), List.copyOf(unexpected), Map.copyOf(attempts));
+                           List.copyOf(faultLog), List.copyOf(unexpected), Map.copyOf(attempts), answerCounts());
     }
 
     private long now() {
@@ -331,6 +334,19 @@ final class FaultRun {
         }
     }
 
+    /** Every attempt's answer, by status and problem type (or the client's exception), counted. */
+    private final Map<String, java.util.concurrent.atomic.LongAdder> answers = new ConcurrentHashMap<>();
+
+    private Map<String, Long> answerCounts() {
+        Map<String, Long> counts = new java.util.HashMap<>();
+        answers.forEach((kind, count) -> counts.put(kind, count.sum()));
+        return counts;
+    }
+
+    private void count(String kind) {
+        answers.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
     private void record(String name, Operation<Call, Answer> operation) {
         histories.computeIfAbsent(name, n -> Collections.synchronizedList(new ArrayList<>())).add(operation);
     }
@@ -355,10 +371,12 @@ final class FaultRun {
             };
         } catch (RuntimeException e) {
             Outcome outcome = refusedConnection(e) ? new Dropped() : new Unknown(e.toString());
+            count(refusedConnection(e) ? "refused-connection" : e.getClass().getSimpleName());
             attempt(name, call, key, started, e.toString(), outcome);
             return outcome;
         }
         Outcome outcome = classify(name, call, reply);
+        count(reply.status() + (reply.status() < 300 ? "" : " " + reply.type().replace("urn:shardvault:", "")));
         attempt(name, call, key, started, reply.status() + " " + (reply.status() < 300 ? "" : reply.text()), outcome);
         return outcome;
     }

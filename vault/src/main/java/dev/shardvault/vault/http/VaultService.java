@@ -448,7 +448,10 @@ public final class VaultService implements HttpService {
                                             Event.Outcome.FAILED, ""));
                     Problems.send(
                             rs, Status.SERVICE_UNAVAILABLE_503, Problems.INSUFFICIENT_SHARDS, "Insufficient shards",
-                            "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
+                            shards.tombstones()
+                            ? id.name() + " is being deleted: only " + shards.available() + " of the " + shards.threshold()
+                              + " nodes needed hold its tombstone yet; retry"
+                            : "only " + shards.available() + " of the " + shards.threshold() + " shares needed could be gathered",
                             body -> body.add("available", shards.available()).add("threshold", shards.threshold()));
                 }
             }

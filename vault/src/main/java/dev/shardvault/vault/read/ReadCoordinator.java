@@ -40,8 +40,14 @@ public final class ReadCoordinator {
         record VersionNotFound() implements ReadResult {
         }
 
-        /** Fewer than k shares of the newest version could be gathered. */
-        record InsufficientShards(int available, int threshold) implements ReadResult {
+        /**
+         * Fewer than k shares of the newest version could be gathered; or, with {@code tombstones}, the newest
+         * state is a tombstone that fewer than n - majority + 1 nodes hold yet (a delete still spreading).
+         */
+        record InsufficientShards(int available, int threshold, boolean tombstones) implements ReadResult {
+            public InsufficientShards(int available, int threshold) {
+                this(available, threshold, false);
+            }
         }
 
     }
@@ -178,7 +184,7 @@ public final class ReadCoordinator {
             // tombstone may be a delete still in flight, seen on a minority, and the next majority may miss it
             // and answer the deleted value. Found by FaultRunTest (docs/model.md, "Consistency").
             return holders >= tombstoneQuorum() ? new ReadResult.NotFound()
-                                                : new ReadResult.InsufficientShards(holders, tombstoneQuorum());
+                                                : new ReadResult.InsufficientShards(holders, tombstoneQuorum(), true);
         }
         if (!(freshest instanceof SecretView.Live live)) {
             return new ReadResult.NotFound();

@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>Decide once every vote is in, or W yes-votes and a short grace for the rest, or the deadline: from
  *       the freshest view among the yes-voters, commit iff at least W voted yes and every precondition
  *       holds. W yes-voters meet every earlier write's W holders, so the freshest view among them is the
- *       newest committed state. Appending the decision to this node's log is the commit point.</li>
+ *       newest committed state. Appending the decision to this node's log is the commit point. A failed
+ *       precondition is decided the same way, as a refusal (no version changes), so that no other attempt of
+ *       the request can commit after the client was told it was refused.</li>
  *   <li>Writing: send the decision to every yes-voter, and to each later yes-voter as its vote arrives
  *       (a node slower than the grace still gets its share); success once W nodes hold the committed
  *       shares.</li>
@@ -107,7 +109,7 @@ public final class Coordinator {
         record Committed(List<Outcome> outcomes, int holders) implements WriteResult {
         }
 
-        /** Voting phase: a precondition failed; nothing changed. */
+        /** A precondition failed; nothing changed. Decided and recorded by W nodes, as a commit is. */
         record Rejected(List<PreconditionFailure> failures) implements WriteResult {
         }
 
