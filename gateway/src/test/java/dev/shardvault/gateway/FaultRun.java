@@ -121,12 +121,17 @@ final class FaultRun {
                     running.add(load.submit(() -> client(client, gateways, new Random(seed * 31 + client))));
                 }
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-                while (System.nanoTime() < end) {
-                    inject(cluster, schedule);
+                try {
+                    while (System.nanoTime() < end) {
+                        inject(cluster, schedule);
+                    }
+                    heal(cluster);
+                    log("healed");
+                } finally {
+                    // A fault that cannot be undone (a node that will not start again) fails the run: the clients
+                    // must stop, or closing their executor waits for them forever and hides the failure.
+                    this.running.set(false);
                 }
-                heal(cluster);
-                log("healed");
-                this.running.set(false);
                 for (Future<?> client : running) {
                     client.get();
                 }

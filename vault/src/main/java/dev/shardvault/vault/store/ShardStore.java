@@ -63,6 +63,13 @@ public final class ShardStore implements AutoCloseable {
     private final Map<TxnId, Pending> pending = new HashMap<>();
     private final Set<TxnId> preparing = new HashSet<>();
     private final Map<TxnId, TxnState> decided = new HashMap<>();
+    /**
+     * Transactions whose decision record a thread is logging right now. The check of {@link #decided} and the
+     * append are not under one monitor (appends wait for the disk), so without this claim a commit and an abort
+     * of one transaction (a refusal logged by a node asked about a transaction it never prepared, while a retry
+     * re-sends that transaction's commit) could both reach the log, and the node would refuse to replay it.
+     */
+    private final Map<TxnId, CompletableFuture<Void>> deciding = new HashMap<>();
     private final Map<RequestId, Committed> committedRequests = new HashMap<>();
     /** Replay only: secrets whose share records were seen, and tombstones that followed them. */
     private final Set<SecretId> replayedShares = new HashSet<>();
@@ -291,18 +298,43 @@ public final class ShardStore implements AutoCloseable {
     }
 
     private boolean commit(Committed decision, boolean awaitDurable) throws IOException {
-        synchronized (monitor) {
-            TxnState state = decided.get(decision.txn());
-            if (state instanceof TxnState.IsAborted) {
-                throw new IllegalStateException("txn " + decision.txn() + " was aborted on node " + nodeId);
+        CompletableFuture<Void> claim = new CompletableFuture<>();
+        while (true) {
+            CompletableFuture<Void> other;
+            synchronized (monitor) {
+                TxnState state = decided.get(decision.txn());
+                if (state instanceof TxnState.IsAborted) {
+                    throw new IllegalStateException("txn " + decision.txn() + " was aborted on node " + nodeId);
+                }
+                if (state instanceof TxnState.IsCommitted) {
+                    return holdsAny(decision);
+                }
+                other = deciding.putIfAbsent(decision.txn(), claim);
+                if (other == null) {
+                    // A put that lands in an incarnation deleted here has its prepared share erased below; the
+                    // commit must be durable first, or a restart would find the prepare gone and the
+                    // transaction unknown here.
+                    awaitDurable |= putsIntoDeleted(decision);
+                    break;
+                }
             }
-            if (state instanceof TxnState.IsCommitted) {
-                return holdsAny(decision);
-            }
-            // A put that lands in an incarnation deleted here has its prepared share erased below; the commit
-            // must be durable first, or a restart would find the prepare gone and the transaction unknown here.
-            awaitDurable |= putsIntoDeleted(decision);
+            other.join(); // another thread is logging a decision of this transaction: look again once it has
         }
+        try {
+            return logAndApplyCommit(decision, awaitDurable);
+        } finally {
+            release(decision.txn(), claim);
+        }
+    }
+
+    private void release(TxnId txn, CompletableFuture<Void> claim) {
+        synchronized (monitor) {
+            deciding.remove(txn, claim);
+        }
+        claim.complete(null);
+    }
+
+    private boolean logAndApplyCommit(Committed decision, boolean awaitDurable) throws IOException {
         if (awaitDurable) {
             append(Journal.encode(decision));
         } else {
@@ -461,18 +493,31 @@ public final class ShardStore implements AutoCloseable {
 
     /** Logs an abort (a decision, or a refusal to prepare later) and releases the transaction's locks. */
     public void abort(TxnId txn) throws IOException {
-        synchronized (monitor) {
-            TxnState state = decided.get(txn);
-            if (state instanceof TxnState.IsAborted) {
-                return;
+        CompletableFuture<Void> claim = new CompletableFuture<>();
+        while (true) {
+            CompletableFuture<Void> other;
+            synchronized (monitor) {
+                TxnState state = decided.get(txn);
+                if (state instanceof TxnState.IsAborted) {
+                    return;
+                }
+                if (state instanceof TxnState.IsCommitted) {
+                    throw new IllegalStateException("txn " + txn + " was committed on node " + nodeId);
+                }
+                other = deciding.putIfAbsent(txn, claim);
+                if (other == null) {
+                    break;
+                }
             }
-            if (state instanceof TxnState.IsCommitted) {
-                throw new IllegalStateException("txn " + txn + " was committed on node " + nodeId);
-            }
+            other.join();
         }
-        append(Journal.encode(new Aborted(txn)));
-        synchronized (monitor) {
-            applyAbort(txn);
+        try {
+            append(Journal.encode(new Aborted(txn)));
+            synchronized (monitor) {
+                applyAbort(txn);
+            }
+        } finally {
+            release(txn, claim);
         }
     }
 
