@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Byte searching for the plaintext-marker tests. */
-final class Bytes {
+public final class Bytes {
 
     private Bytes() {
     }
@@ -42,7 +42,7 @@ final class Bytes {
     }
 
     /** Every regular file under {@code root} that contains any of {@code needles}. */
-    static List<Path> filesContaining(Path root, List<byte[]> needles) {
+    public static List<Path> filesContaining(Path root, List<byte[]> needles) {
         List<Path> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {

@@ -14,11 +14,9 @@ import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.SecretView;
 import dev.shardvault.vault.model.TxnId;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,29 +69,8 @@ class LateCommitAfterDeleteTest {
         }
     }
 
-    private static boolean onDisk(Path dir, byte[] share) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                byte[] bytes = Files.readAllBytes(file);
-                if (indexOf(bytes, share) >= 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+    private static boolean onDisk(Path dir, byte[] share) {
+        return !dev.shardvault.vault.Bytes.filesContaining(dir, List.of(share)).isEmpty();
     }
 
     private static final class Store implements AutoCloseable {
