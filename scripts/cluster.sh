@@ -5,7 +5,7 @@
 #
 #   scripts/cluster.sh up            build if needed, start whatever is not running, wait until healthy
 #   scripts/cluster.sh down          stop everything (SIGTERM, then SIGKILL after 15 s); data is kept
-#   scripts/cluster.sh status        one line per process: running or not, healthy or not
+#   scripts/cluster.sh status        one line per process: running or not, healthy or not (and a node's rebuild)
 #   scripts/cluster.sh kill N        SIGKILL vault node N (or "gateway")
 #   scripts/cluster.sh start N       start vault node N (or "gateway") and wait until healthy
 #   scripts/cluster.sh restart N     stop then start
@@ -264,7 +264,7 @@ cmd_down() {
 }
 
 cmd_status() {
-  local name pid state health
+  local name pid state health rebuild
   for name in $(names); do
     pid=$(pid_of "$name")
     if [ -n "$pid" ]; then
@@ -275,6 +275,10 @@ cmd_status() {
     fi
     [ "$name" != gateway ] && [ "$health" = healthy ] && health="listening (mutual TLS)"
     printf '%-8s port %-5s %-22s %s\n' "$(label "$name")" "$(port_of "$name")" "$state" "$health"
+    if [ "$name" != gateway ] && [ -n "$pid" ]; then # the node's last rebuild line (see docs/operations.md)
+      rebuild=$(grep -o 'rebuild: .*' "$(log_file "$name")" 2>/dev/null | tail -1)
+      [ -n "$rebuild" ] && printf '         %s\n' "$rebuild"
+    fi
   done
 }
 

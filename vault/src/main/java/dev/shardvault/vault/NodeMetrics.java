@@ -60,6 +60,25 @@ final class NodeMetrics implements AutoCloseable {
         counter("shardvault.vault.custody.timeline.chains.refused", timelines, TimelineReader::refusedChains);
     }
 
+    /** Rebuild: versions recovered, still missing, unrecoverable; recovery terms served and refused as a helper. */
+    void rebuild(dev.shardvault.vault.rebuild.Rebuilder rebuilder, dev.shardvault.vault.rebuild.RecoveryHelper helper) {
+        counter("shardvault.vault.rebuild.versions.rebuilt", rebuilder, r -> r.status().rebuilt());
+        gauge("shardvault.vault.rebuild.versions.missing", rebuilder, r -> (double) r.status().missing());
+        gauge("shardvault.vault.rebuild.versions.unrecoverable", rebuilder, r -> (double) r.status().unrecoverable());
+        gauge("shardvault.vault.rebuild.in_sync", rebuilder, r -> r.inSync() ? 1 : 0);
+        gauge("shardvault.vault.rebuild.rate", rebuilder, r -> r.status().versionsPerSecond());
+        counter("shardvault.vault.rebuild.sessions.failed", rebuilder, r -> r.status().sessionsFailed());
+        counter("shardvault.vault.recovery.terms", helper, dev.shardvault.vault.rebuild.RecoveryHelper::termsComputed);
+        counter("shardvault.vault.recovery.pieces.received", helper, dev.shardvault.vault.rebuild.RecoveryHelper::piecesReceived);
+        counter("shardvault.vault.recovery.refused", helper, dev.shardvault.vault.rebuild.RecoveryHelper::refused);
+    }
+
+    /** Reconstructions (k shares combined) and shares received, for checking that a rebuild does neither. */
+    void shares(ReadCoordinator reader, java.util.function.LongSupplier received) {
+        counter("shardvault.vault.shamir.reconstructions", reader, ReadCoordinator::reconstructions);
+        counter("shardvault.vault.shares.received", received, java.util.function.LongSupplier::getAsLong);
+    }
+
     private static long sum(Peers peers, java.util.function.ToLongFunction<HttpPeer> value) {
         long total = 0;
         for (Peer peer : peers.others()) {

@@ -19,6 +19,8 @@ import dev.shardvault.tls.ReleaseKeys;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.read.ReadCoordinator;
+import dev.shardvault.vault.rebuild.Rebuilder;
+import dev.shardvault.vault.rebuild.RecoveryHelper;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.txn.Coordinator;
@@ -76,6 +78,9 @@ public final class VaultNode implements AutoCloseable {
     private final Thread resolverLoop;
     private final Thread sweepLoop;
     private final dev.shardvault.vault.read.Sweeper sweeper;
+    private final Rebuilder rebuilder;
+    private final RecoveryHelper recoveryHelper;
+    private final Thread rebuildLoop;
     private final ReadCoordinator reader;
     private final NodeMetrics metrics;
     private final ShareRelease shareRelease;
@@ -125,7 +130,10 @@ public final class VaultNode implements AutoCloseable {
             resolver.resolveOwn();
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             this.reader = reader;
-            this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers);
+            SecureRandom random = new SecureRandom();
+            this.rebuilder = new Rebuilder(self, config.cluster(), store, peers, random, config.rebuild(), timeouts.peerReadMillis());
+            this.recoveryHelper = new RecoveryHelper(self, config.cluster(), store, peers, random, timeouts.peerReadMillis());
+            this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, rebuilder::want);
             // Gateways' release keys: in memory only, registered again by each gateway's probes after a restart.
             ReleaseKeys releaseKeys = new ReleaseKeys();
             this.shareRelease = new ShareRelease(self, releaseKeys);
@@ -139,7 +147,7 @@ public final class VaultNode implements AutoCloseable {
                             ? java.util.Optional.of(found.value()) : java.util.Optional.empty());
             NodeAddress address = config.address();
             long maxPeerBodyBytes = (long) config.log().maxRecordBytes() + PEER_BODY_ENVELOPE_BYTES;
-            PeerApi peerApi = new PeerApi(participant, release, maxPeerBodyBytes,
+            PeerApi peerApi = new PeerApi(participant, release, recoveryHelper, maxPeerBodyBytes,
                                           (int) Math.max(MIN_PEER_BUDGET_BYTES, maxPeerBodyBytes));
             Set<Identity> otherNodes = new HashSet<>();
             for (NodeAddress node : config.cluster().nodes()) {
@@ -150,6 +158,8 @@ public final class VaultNode implements AutoCloseable {
             this.shipper = new Shipper(custody, peers, SHIP_INTERVAL_MILLIS);
             this.timelines = new TimelineReader(custody, peers, config.cluster().n(), timeouts.readMillis());
             metrics.custody(custody, shipper, timelines);
+            metrics.rebuild(rebuilder, recoveryHelper);
+            metrics.shares(reader, this::sharesReceived);
             VaultService gatewayApi = new VaultService(self, releaseKeys, coordinator, reader, config.cluster(), metrics::write,
                     new VaultService.Recording(custody, shipper, timelines, store::view, timeouts.writeBudgetMillis()));
             this.server = WebServer.builder()
@@ -188,6 +198,50 @@ public final class VaultNode implements AutoCloseable {
         }
         this.resolverLoop = Thread.ofVirtual().name("in-doubt-resolver-" + self).start(this::resolveLoop);
         this.sweepLoop = Thread.ofVirtual().name("sweeper-" + self).start(this::sweepLoop);
+        this.rebuildLoop = Thread.ofVirtual().name("rebuilder-" + self).start(this::rebuildLoop);
+    }
+
+    /** Where this node's rebuild stands (docs/operations.md, "Replacing a disk"). */
+    public Rebuilder.Status rebuildStatus() {
+        return rebuilder.status();
+    }
+
+    /** One full rebuild pass now (tests; the background loop runs them by itself). */
+    public long rebuildNow() {
+        return rebuilder.pass();
+    }
+
+    /** Values this node rebuilt from k shares (reads, and repairs a read sends): the rebuild path adds none. */
+    public long reconstructions() {
+        return reader.reconstructions();
+    }
+
+    /** Recovery requests this node refused as a helper (a node asking for another's share, a wrong helper set). */
+    public long recoveryRefused() {
+        return recoveryHelper.refused();
+    }
+
+    /** Shares this node received from peers: read answers it gathered as coordinator, and repairs it stored. */
+    public long sharesReceived() {
+        return reader.sharesGathered() + participant.repairsReceived();
+    }
+
+    private void rebuildLoop() {
+        while (!closed) {
+            try {
+                rebuilder.step();
+                rebuilder.awaitNextStep();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "rebuild pass failed; will retry", e);
+                try {
+                    Thread.sleep(config.rebuild().retryMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
     }
 
     /** The custody events this node holds. */
@@ -210,7 +264,7 @@ public final class VaultNode implements AutoCloseable {
         return sweeper.sweepAll();
     }
 
-    /** Times a sweep found a peer with a newer version than this node's (left to read repair). */
+    /** Times a sweep found a peer with a newer version than this node's (handed to the rebuilder). */
     public long sweepBehind() {
         return sweeper.behind();
     }
@@ -273,6 +327,7 @@ public final class VaultNode implements AutoCloseable {
             }
         });
         closeRemotes(peers.replace(all));
+        rebuilder.peersChanged();
     }
 
     public int id() {
@@ -311,10 +366,18 @@ public final class VaultNode implements AutoCloseable {
     }
 
     private HealthCheckResponse health() {
+        Rebuilder.Status status = rebuilder.status();
         return HealthCheckResponse.builder()
                 .status(true)
                 .detail("node", config.nodeId())
                 .detail("inDoubt", store.inDoubt().size())
+                .detail("rebuildState", status.state())
+                .detail("rebuildMissing", status.missing())
+                .detail("rebuildUnrecoverable", status.unrecoverable())
+                .detail("rebuildRebuilt", status.rebuilt())
+                .detail("rebuildTombstonesLearned", status.tombstonesLearned())
+                .detail("rebuildPasses", status.passes())
+                .detail("rebuildLastPassMillis", status.lastPassMillis())
                 .build();
     }
 
@@ -337,6 +400,7 @@ public final class VaultNode implements AutoCloseable {
         resolverLoop.interrupt();
         shipper.close();
         sweepLoop.interrupt();
+        rebuildLoop.interrupt();
         server.stop();
         tls.close();
         closeRemotes(peers.all());

@@ -104,6 +104,28 @@ final class NodeProcesses implements AutoCloseable {
         throw new AssertionError("node " + id + " not healthy within 60 s");
     }
 
+    /** The details of node {@code id}'s {@code vault} health check, or null if it does not answer. */
+    jakarta.json.JsonObject healthData(int id) {
+        WebClient client = WebClient.builder().baseUri("https://127.0.0.1:" + ports[id]).tls(TestTls.client(Identity.gateway()))
+                .connectTimeout(Duration.ofMillis(500)).build();
+        try (HttpClientResponse response = client.get("/observe/health").request()) {
+            if (response.status().code() != 200) {
+                return null;
+            }
+            jakarta.json.JsonObject health = jakarta.json.Json.createReader(new java.io.StringReader(response.as(String.class)))
+                    .readObject();
+            for (jakarta.json.JsonValue check : health.getJsonArray("checks")) {
+                jakarta.json.JsonObject object = check.asJsonObject();
+                if ("vault".equals(object.getString("name", ""))) {
+                    return object.getJsonObject("data");
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** SIGKILL, and wait for the process to be gone. */
     void kill(int id) throws InterruptedException {
         processes[id].destroyForcibly();

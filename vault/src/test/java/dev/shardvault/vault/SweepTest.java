@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The background sweep: the first pass against a peer lists every name, later passes compare only what changed
- * on that peer since; a missed delete is learned either way, a missed version is noticed and left to read
- * repair (the sweep never gathers shares).
+ * on that peer since; a missed delete is learned either way, a missed version is handed to the rebuilder (no
+ * node gathers shares for it).
  */
 class SweepTest extends ClusterTestBase {
 
@@ -50,28 +50,36 @@ class SweepTest extends ClusterTestBase {
     }
 
     @Test
-    void afterTheFirstPassOnlyChangesAreComparedAndAMissedUpdateIsLeftToReadRepair() {
+    void afterTheFirstPassOnlyChangesAreComparedAndAMissedUpdateIsRecoveredWithoutGatheringShares() {
         VaultNode five = populatedAndSweptOnce();
         long firstPasses = five.sweepCompared();
         assertTrue(firstPasses >= 4L * SECRETS, "the first pass against each peer lists every name: " + firstPasses);
 
         SecretId missed = updateMissedByNodeFive("BULK_7", 1);
 
-        // The sweep sees the newer version but gathers no shares for it: no node alone may rebuild a secret.
-        AtomicInteger sweepReads = new AtomicInteger();
-        cluster.link.add(send -> send.from() == 5 && send.route().equals("/read") && sweepReads.incrementAndGet() < 0);
+        // The sweep sees the newer version and hands it to the rebuilder, which recovers node 5's share from sums
+        // of random pieces: no node asks for shares or combines them (no node alone may rebuild a secret).
+        AtomicInteger shareCalls = new AtomicInteger();
+        cluster.link.add(send -> (send.route().equals("/read") || send.route().equals("/repair"))
+                                 && shareCalls.incrementAndGet() < 0);
+        long reconstructions = 0;
+        for (int id = 1; id <= 5; id++) {
+            reconstructions += cluster.node(id).reconstructions();
+        }
         long behindBefore = five.sweepBehind();
         five.sweepNow();
-        cluster.link.healAll();
         long laterPasses = five.sweepCompared() - firstPasses;
         assertTrue(laterPasses >= 1 && laterPasses <= 8, "passes over changes compare the changed secret only: " + laterPasses);
-        assertEquals(0, sweepReads.get(), "the sweep asked for shares");
         assertTrue(five.sweepBehind() > behindBefore, "the sweep noticed the newer version");
-        assertEquals(1, five.store().read(missed, Selector.LATEST).version());
-
-        // A client's read (authorized by the gateway) repairs it: four holders of five is at k + buffer.
-        assertEquals("newer", cluster.client(1).read("BULK_7").value());
         eventually("node 5 holds the update it missed", () -> five.store().read(missed, Selector.LATEST).version() == 2);
+        cluster.link.healAll();
+        assertEquals(0, shareCalls.get(), "a node asked for or sent a share");
+        long after = 0;
+        for (int id = 1; id <= 5; id++) {
+            after += cluster.node(id).reconstructions();
+        }
+        assertEquals(reconstructions, after, "a node combined shares");
+        assertEquals("newer", cluster.client(1).read("BULK_7").value());
     }
 
     @Test

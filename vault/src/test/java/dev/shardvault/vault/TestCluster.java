@@ -33,6 +33,8 @@ final class TestCluster implements AutoCloseable {
     private final ClusterConfig cluster;
     private final VaultNode[] nodes;
     private final Timeouts timeouts;
+    /** Rebuild settings of nodes started from now on. */
+    private volatile dev.shardvault.vault.config.RebuildSettings rebuild = dev.shardvault.vault.config.RebuildSettings.DEFAULT;
 
     private TestCluster(Path root, int n, int k, Timeouts timeouts) {
         this.root = root;
@@ -100,6 +102,25 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** Nodes (re)started after this call use {@code settings}. */
+    void rebuildSettings(dev.shardvault.vault.config.RebuildSettings settings) {
+        this.rebuild = settings;
+    }
+
+    /** Deletes a stopped node's data directory, as a replaced disk: it restarts empty. */
+    void wipe(int id) {
+        if (nodes[id] != null) {
+            throw new IllegalStateException("node " + id + " is running");
+        }
+        try (var paths = java.nio.file.Files.walk(dataDir(id))) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Starts a stopped node from its log (new ephemeral ports) and tells every node where it is. */
     void restart(int id) {
         if (nodes[id] != null) {
@@ -110,7 +131,8 @@ final class TestCluster implements AutoCloseable {
     }
 
     private VaultNode open(int id) {
-        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts, TestTls.material(Identity.node(id)));
+        NodeConfig config = new NodeConfig(id, cluster, dataDir(id), SMALL_LOG, timeouts, TestTls.material(Identity.node(id)),
+                                           rebuild);
         try {
             VaultNode node = VaultNode.start(config, link, logFailures::add);
             TestGrants.register(node.uri(), id); // as the gateway's probe does for a node that (re)started

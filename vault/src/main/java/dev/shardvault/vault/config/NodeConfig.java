@@ -15,8 +15,15 @@ import java.nio.file.Path;
  * @param log     log sizes and limits
  * @param timeouts every time limit
  * @param tls      this node's key and certificate and the cluster CA, for both of its sockets and its peer clients
+ * @param rebuild  how it catches up with its peers' shares (after a lost disk, or writes it missed)
  */
-public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts, TlsMaterial tls) {
+public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts, TlsMaterial tls,
+                         RebuildSettings rebuild) {
+
+    /** With the default rebuild settings. */
+    public NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOptions log, Timeouts timeouts, TlsMaterial tls) {
+        this(nodeId, cluster, dataDir, log, timeouts, tls, RebuildSettings.DEFAULT);
+    }
 
     public NodeConfig {
         if (nodeId < 1 || nodeId > cluster.n()) {
@@ -50,7 +57,7 @@ public record NodeConfig(int nodeId, ClusterConfig cluster, Path dataDir, LogOpt
             throw new InvalidConfigException("vault.log: " + e.getMessage());
         }
         return new NodeConfig(nodeId, cluster, Path.of(dataDir), options, Timeouts.from(vault.get("timeouts")),
-                              tls(vault.get("tls"), nodeId));
+                              tls(vault.get("tls"), nodeId), RebuildSettings.from(vault.get("rebuild")));
     }
 
     private static TlsMaterial tls(Config tls, int nodeId) {

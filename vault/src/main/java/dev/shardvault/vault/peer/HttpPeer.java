@@ -8,6 +8,7 @@ import dev.shardvault.vault.codec.MalformedException;
 import dev.shardvault.vault.custody.EventCodec;
 import dev.shardvault.vault.model.SecretId;
 import dev.shardvault.vault.model.TxnId;
+import dev.shardvault.vault.protocol.Messages;
 import dev.shardvault.vault.protocol.Messages.DecideReply;
 import dev.shardvault.vault.protocol.Messages.Decision;
 import dev.shardvault.vault.protocol.Messages.HistoryReply;
@@ -200,6 +201,31 @@ public final class HttpPeer implements Peer, AutoCloseable {
     @Override
     public dev.shardvault.vault.custody.Custody.Held events(SecretId secret) throws PeerUnavailableException {
         return call("/events", WireCodec.id(secret), reply -> decoded(reply, EventCodec::decodeHeld));
+    }
+
+    @Override
+    public List<Messages.CatalogueEntry> catalogue(SecretId after, int limit) throws PeerUnavailableException {
+        return call("/catalogue", WireCodec.catalogueRequest(after, limit), WireCodec::catalogueReply);
+    }
+
+    @Override
+    public boolean[] recoverSplit(Messages.RecoverSplit split) throws PeerUnavailableException {
+        return call("/recover-split", WireCodec.recoverSplit(split), WireCodec::held);
+    }
+
+    @Override
+    public void recoverPiece(Messages.RecoverPiece piece) throws PeerUnavailableException {
+        byte[] body = WireCodec.recoverPiece(piece);
+        try {
+            call("/recover-piece", body, WireCodec::bool);
+        } finally {
+            java.util.Arrays.fill(body, (byte) 0);
+        }
+    }
+
+    @Override
+    public byte[][] recoverSum(Messages.RecoverSum sum) throws PeerUnavailableException {
+        return call("/recover-sum", WireCodec.recoverSum(sum), WireCodec::sums);
     }
 
     private static <T> T decoded(byte[] reply, Function<dev.shardvault.vault.codec.BinaryReader, T> decoder) {

@@ -8,6 +8,7 @@ import dev.shardvault.vault.protocol.WireCodec;
 import dev.shardvault.tls.Identity;
 import dev.shardvault.tls.ReleaseGrant;
 import dev.shardvault.vault.protocol.Messages;
+import dev.shardvault.vault.rebuild.RecoveryHelper;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -62,12 +63,12 @@ public final class PeerApi implements HttpService {
     private final int budgetBytesPerPeer;
     private final Map<Identity, Semaphore> budgets = new ConcurrentHashMap<>();
 
-    public PeerApi(Peer local, ShareRelease release, long maxBodyBytes, int budgetBytesPerPeer) {
+    public PeerApi(Peer local, ShareRelease release, RecoveryHelper recovery, long maxBodyBytes, int budgetBytesPerPeer) {
         if (maxBodyBytes > budgetBytesPerPeer) {
             throw new IllegalArgumentException("a peer's budget (" + budgetBytesPerPeer + " bytes) must hold its largest body ("
                                                + maxBodyBytes + ")");
         }
-        this.handlers = handlers(local, release);
+        this.handlers = handlers(local, release, recovery);
         this.maxBodyBytes = maxBodyBytes;
         this.budgetBytesPerPeer = budgetBytesPerPeer;
     }
@@ -85,7 +86,7 @@ public final class PeerApi implements HttpService {
     private record Answer(int outcome, byte[] body) {
     }
 
-    private static Map<String, Handler> handlers(Peer local, ShareRelease release) {
+    private static Map<String, Handler> handlers(Peer local, ShareRelease release, RecoveryHelper recovery) {
         Map<String, Handler> handlers = new java.util.HashMap<>();
         handlers.put("/prepare", (caller, body) -> WireCodec.prepareResult(local.prepare(WireCodec.prepareRequest(body))));
         handlers.put("/decide", (caller, body) -> WireCodec.decideReply(local.decide(WireCodec.decision(body))));
@@ -114,6 +115,18 @@ public final class PeerApi implements HttpService {
         // from any cluster member (a compromised one could add events, never remove any: readers merge by union).
         handlers.put("/ship-events", (caller, body) -> EventCodec.encodeCounts(local.shipEvents(decodedEvents(body))));
         handlers.put("/events", (caller, body) -> EventCodec.encodeHeld(local.events(WireCodec.id(body))));
+        // Rebuilding a node's shares: the catalogue reveals no share; recovery serves a node only its own share,
+        // and only as sums of random pieces (RecoveryHelper checks the caller against the split).
+        handlers.put("/catalogue", (caller, body) -> {
+            WireCodec.CatalogueRequest request = WireCodec.catalogueRequest(body);
+            return WireCodec.catalogueReply(local.catalogue(request.after(), request.limit()));
+        });
+        handlers.put("/recover-split", (caller, body) -> WireCodec.held(recovery.split(caller, body)));
+        handlers.put("/recover-piece", (caller, body) -> {
+            recovery.piece(caller, body);
+            return WireCodec.bool(true);
+        });
+        handlers.put("/recover-sum", (caller, body) -> WireCodec.sums(recovery.sum(caller, body)));
         return handlers;
     }
 
@@ -216,7 +229,7 @@ public final class PeerApi implements HttpService {
     private Answer handle(String route, Handler handler, Identity caller, byte[] body) {
         try {
             return new Answer(PeerRoutes.OK, handler.handle(caller, body));
-        } catch (ReleaseGrant.Refused e) {
+        } catch (ReleaseGrant.Refused | RecoveryHelper.Refused e) {
             LOG.log(System.Logger.Level.INFO, "refused " + route + " from " + caller.uri() + ": " + e.getMessage());
             return reason(PeerRoutes.REFUSED, "refused: " + e.getMessage());
         } catch (MalformedException | IllegalArgumentException e) {

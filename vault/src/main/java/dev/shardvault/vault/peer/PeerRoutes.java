@@ -11,7 +11,8 @@ final class PeerRoutes {
 
     static final String BASE = "/peer/v1";
     static final List<String> ROUTES = List.of("/prepare", "/decide", "/txn-status", "/read", "/history", "/list",
-                                               "/repair", "/tombstone", "/changes", "/ship-events", "/events");
+                                               "/repair", "/tombstone", "/changes", "/ship-events", "/events",
+                                               "/catalogue", "/recover-split", "/recover-piece", "/recover-sum");
     static final String BATCH = "/batch";
     static final String OCTET_STREAM = "application/octet-stream";
 

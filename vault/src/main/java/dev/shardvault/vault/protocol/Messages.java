@@ -92,4 +92,57 @@ public final class Messages {
             entries = List.copyOf(entries);
         }
     }
+
+    // ---- rebuilding a node's shares (docs/model.md, "Rebuilding a lost disk") ----
+
+    /** One version of one secret's incarnation. */
+    public record VersionRef(SecretId id, long incarnation, long version) {
+    }
+
+    /** What a node knows of one secret: its view and, when live, every version it holds of that incarnation. */
+    public record CatalogueEntry(SecretId id, SecretView view, List<VersionMeta> versions) {
+        public CatalogueEntry {
+            versions = List.copyOf(versions);
+        }
+    }
+
+    /**
+     * Round one of a share recovery, from the node {@code target} that rebuilds its shares to each of the k
+     * {@code helpers} (their node ids, which are their share points): compute your term of f(target) for every
+     * version in {@code refs} that you hold, and hand one random piece of it to each other helper.
+     * {@code session} is 16 random bytes chosen by the target.
+     */
+    public record RecoverSplit(byte[] session, int target, int[] helpers, List<VersionRef> refs) {
+        public RecoverSplit {
+            session = session.clone();
+            helpers = helpers.clone();
+            refs = List.copyOf(refs);
+        }
+
+        @Override
+        public byte[] session() {
+            return session.clone();
+        }
+
+        @Override
+        public int[] helpers() {
+            return helpers.clone();
+        }
+    }
+
+    /**
+     * One helper's pieces for another: for each version of the split, whether the sender holds it and, if so,
+     * the receiver's piece of the sender's term ({@code pieces} has null where {@code held} is false).
+     * {@code digest} is the SHA-256 of the split's body, so that the receiver only adds pieces of one split.
+     */
+    public record RecoverPiece(byte[] session, byte[] digest, boolean[] held, byte[][] pieces) {
+        @Override
+        public String toString() {
+            return "RecoverPiece[" + held.length + " versions]";
+        }
+    }
+
+    /** Round two, from the target to each helper: the sum of the pieces you hold, for every version of the split. */
+    public record RecoverSum(byte[] session, byte[] digest) {
+    }
 }

@@ -57,6 +57,25 @@ public interface Peer {
     /** The custody events this node holds of {@code id}, or that its stored chain of them is broken. */
     dev.shardvault.vault.custody.Custody.Held events(SecretId id) throws PeerUnavailableException;
 
+    /**
+     * Up to {@code limit} secrets this node knows (live or deleted, every namespace) after {@code after} in id
+     * order (null: from the first), each with every version it holds of the current incarnation. Reveals no share.
+     */
+    java.util.List<Messages.CatalogueEntry> catalogue(SecretId after, int limit) throws PeerUnavailableException;
+
+    /**
+     * Share recovery, round one (the calling node is {@code split.target()}): answers which versions this
+     * helper holds, after handing each other helper its pieces. Only a remote node serves it, and only to the
+     * node whose share it recovers.
+     */
+    boolean[] recoverSplit(Messages.RecoverSplit split) throws PeerUnavailableException;
+
+    /** Share recovery: one helper's pieces for this helper. */
+    void recoverPiece(Messages.RecoverPiece piece) throws PeerUnavailableException;
+
+    /** Share recovery, round two: this helper's sum of pieces per version (null where not every helper held it). */
+    byte[][] recoverSum(Messages.RecoverSum sum) throws PeerUnavailableException;
+
     // The hot calls also come without a waiting thread: a remote peer completes the future when the answer
     // arrives (it fails with PeerUnavailableException); by default the call runs on a virtual thread of its own.
 

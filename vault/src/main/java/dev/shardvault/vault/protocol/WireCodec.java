@@ -414,6 +414,181 @@ public final class WireCodec {
         return read(body, BinaryReader::bool);
     }
 
+    // ---- rebuild: catalogue and share recovery ----
+
+    /** Largest catalogue page, and most versions one recovery session names. */
+    public static final int MAX_CATALOGUE = 1_000;
+    public static final int MAX_RECOVER_REFS = 4_096;
+    private static final int SESSION_BYTES = 16;
+    private static final int DIGEST_BYTES = 32;
+
+    public record CatalogueRequest(SecretId after, int limit) {
+    }
+
+    public static byte[] catalogueRequest(SecretId after, int limit) {
+        return write(out -> {
+            out.bool(after != null);
+            if (after != null) {
+                DomainCodec.writeId(out, after);
+            }
+            out.i32(limit);
+        });
+    }
+
+    public static CatalogueRequest catalogueRequest(byte[] body) {
+        return read(body, in -> {
+            SecretId after = in.bool() ? DomainCodec.readId(in) : null;
+            int limit = in.i32();
+            if (limit < 1 || limit > MAX_CATALOGUE) {
+                throw new MalformedException("catalogue limit " + limit);
+            }
+            return new CatalogueRequest(after, limit);
+        });
+    }
+
+    public static byte[] catalogueReply(List<Messages.CatalogueEntry> entries) {
+        return write(out -> {
+            out.i32(entries.size());
+            for (Messages.CatalogueEntry entry : entries) {
+                DomainCodec.writeId(out, entry.id());
+                DomainCodec.writeView(out, entry.view());
+                out.i32(entry.versions().size());
+                entry.versions().forEach(v -> out.i64(v.version()).i64(v.validFromMillis()));
+            }
+        });
+    }
+
+    public static List<Messages.CatalogueEntry> catalogueReply(byte[] body) {
+        return read(body, in -> {
+            int count = in.count(MAX_CATALOGUE, 9);
+            List<Messages.CatalogueEntry> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                SecretId id = DomainCodec.readId(in);
+                SecretView view = DomainCodec.readView(in);
+                int versions = in.count(MAX_VERSIONS, 16);
+                List<VersionMeta> metas = new ArrayList<>(versions);
+                for (int v = 0; v < versions; v++) {
+                    metas.add(new VersionMeta(in.i64(), in.i64()));
+                }
+                entries.add(new Messages.CatalogueEntry(id, view, metas));
+            }
+            return entries;
+        });
+    }
+
+    public static byte[] recoverSplit(Messages.RecoverSplit split) {
+        return write(out -> {
+            out.raw(split.session()).i32(split.target());
+            int[] helpers = split.helpers();
+            out.i32(helpers.length);
+            for (int helper : helpers) {
+                out.i32(helper);
+            }
+            out.i32(split.refs().size());
+            for (Messages.VersionRef ref : split.refs()) {
+                DomainCodec.writeId(out, ref.id());
+                out.i64(ref.incarnation()).i64(ref.version());
+            }
+        });
+    }
+
+    public static Messages.RecoverSplit recoverSplit(byte[] body) {
+        return read(body, in -> {
+            byte[] session = in.raw(SESSION_BYTES);
+            int target = in.i32();
+            int[] helpers = new int[in.count(255, 4)];
+            for (int i = 0; i < helpers.length; i++) {
+                helpers[i] = in.i32();
+            }
+            int count = in.count(MAX_RECOVER_REFS, 24);
+            List<Messages.VersionRef> refs = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                refs.add(new Messages.VersionRef(DomainCodec.readId(in), in.i64(), in.i64()));
+            }
+            return new Messages.RecoverSplit(session, target, helpers, refs);
+        });
+    }
+
+    public static byte[] held(boolean[] held) {
+        return write(out -> {
+            out.i32(held.length);
+            for (boolean h : held) {
+                out.bool(h);
+            }
+        });
+    }
+
+    public static boolean[] held(byte[] body) {
+        return read(body, WireCodec::readHeld);
+    }
+
+    private static boolean[] readHeld(BinaryReader in) {
+        boolean[] held = new boolean[in.count(MAX_RECOVER_REFS, 1)];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = in.bool();
+        }
+        return held;
+    }
+
+    public static byte[] recoverPiece(Messages.RecoverPiece piece) {
+        return write(out -> {
+            out.raw(piece.session()).raw(piece.digest()).i32(piece.held().length);
+            for (int i = 0; i < piece.held().length; i++) {
+                out.bool(piece.held()[i]);
+                if (piece.held()[i]) {
+                    out.bytes(piece.pieces()[i]);
+                }
+            }
+        });
+    }
+
+    public static Messages.RecoverPiece recoverPiece(byte[] body) {
+        return read(body, in -> {
+            byte[] session = in.raw(SESSION_BYTES);
+            byte[] digest = in.raw(DIGEST_BYTES);
+            boolean[] held = new boolean[in.count(MAX_RECOVER_REFS, 1)];
+            byte[][] pieces = new byte[held.length][];
+            for (int i = 0; i < held.length; i++) {
+                held[i] = in.bool();
+                if (held[i]) {
+                    pieces[i] = in.bytes(DomainCodec.MAX_SHARE_BYTES);
+                }
+            }
+            return new Messages.RecoverPiece(session, digest, held, pieces);
+        });
+    }
+
+    public static byte[] recoverSum(Messages.RecoverSum sum) {
+        return write(out -> out.raw(sum.session()).raw(sum.digest()));
+    }
+
+    public static Messages.RecoverSum recoverSum(byte[] body) {
+        return read(body, in -> new Messages.RecoverSum(in.raw(SESSION_BYTES), in.raw(DIGEST_BYTES)));
+    }
+
+    /** Per version of the split, the helper's sum of pieces, or null where not every helper held that version. */
+    public static byte[] sums(byte[][] sums) {
+        return write(out -> {
+            out.i32(sums.length);
+            for (byte[] sum : sums) {
+                out.bool(sum != null);
+                if (sum != null) {
+                    out.bytes(sum);
+                }
+            }
+        });
+    }
+
+    public static byte[][] sums(byte[] body) {
+        return read(body, in -> {
+            byte[][] sums = new byte[in.count(MAX_RECOVER_REFS, 1)][];
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = in.bool() ? in.bytes(DomainCodec.MAX_SHARE_BYTES) : null;
+            }
+            return sums;
+        });
+    }
+
     // ---- batch: several calls to one peer in one exchange ----
 
     /** Calls one batch may carry; a sender splits anything beyond it into further batches. */

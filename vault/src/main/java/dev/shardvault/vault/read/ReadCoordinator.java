@@ -80,6 +80,8 @@ public final class ReadCoordinator {
     private final java.util.concurrent.atomic.AtomicLong repairsSent = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong repairsStored = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong tombstonesSent = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sharesGathered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong reconstructions = new java.util.concurrent.atomic.AtomicLong();
 
     public ReadCoordinator(ClusterConfig cluster, Peers peers, long timeoutMillis) {
         this.cluster = cluster;
@@ -89,6 +91,23 @@ public final class ReadCoordinator {
 
     /** Repair messages sent, repairs a node stored, tombstones sent to nodes that missed a delete. */
     public record RepairCounts(long repairsSent, long repairsStored, long tombstonesSent) {
+    }
+
+    /** Shares this node gathered as a read's coordinator (its own included). */
+    public long sharesGathered() {
+        return sharesGathered.get();
+    }
+
+    /** Times this node combined k shares (to a value, or to the share a repair restores). */
+    public long reconstructions() {
+        return reconstructions.get();
+    }
+
+    private ShareState counted(ShareState state) {
+        if (state.share() != null) {
+            sharesGathered.incrementAndGet();
+        }
+        return state;
     }
 
     public RepairCounts repairCounts() {
@@ -125,7 +144,8 @@ public final class ReadCoordinator {
     /** As {@link #read(SecretId, Selector, boolean, byte[])}; {@code listener} hears of every repair stored. */
     public ReadResult read(SecretId id, Selector selector, boolean forceRepair, byte[] authorization,
                            RepairListener listener) {
-        FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector, authorization));
+        FanOut<ShareState> fanOut = FanOut.startAsync(peers.all(), peer -> peer.readAsync(id, selector, authorization)
+                .thenApply(this::counted));
         long deadline = System.nanoTime() + timeoutNanos;
         Map<Integer, ShareState> answers = new HashMap<>();
         RepairPlan[] plan = new RepairPlan[1];
@@ -256,6 +276,7 @@ public final class ReadCoordinator {
                 points[i] = xs.get(start + i);
                 shares[i] = holders.get(start + i).share();
             }
+            reconstructions.incrementAndGet();
             byte[] sealed = Shamir.combine(points, shares);
             byte[] value = SealedValue.open(sealed);
             Arrays.fill(sealed, (byte) 0);
@@ -338,6 +359,7 @@ public final class ReadCoordinator {
             if (holders.contains(node) || deletedThere || view.incarnation() > incarnation) {
                 return;
             }
+            reconstructions.incrementAndGet();
             byte[] share = Shamir.evaluateAt(points, shares, node);
             repairsSent.incrementAndGet();
             Thread.ofVirtual().name("read-repair").start(() -> send(node, share));

@@ -17,9 +17,8 @@ import java.util.Map;
 /**
  * Brings a node that missed deletes up to date in the background: it compares its view of secrets with a
  * peer's, and where the peer holds a tombstone it missed it learns it (and erases). A newer version it missed
- * is noticed but not fetched: rebuilding its share would mean gathering k shares here, and a node releases its
- * share only under the gateway's authorization of a client's request ({@code ShareRelease}), so no node alone
- * can rebuild a secret. Such a version comes back by read repair on the next latest read of it.
+ * is handed to {@code onBehind}: the node's {@link dev.shardvault.vault.rebuild.Rebuilder} recovers its share
+ * of it from k helpers without any node rebuilding the value (and a read repairs it sooner).
  *
  * <p>Each pass compares against one peer, the next one in turn: whatever this node missed is held by at least
  * W nodes, so within n - 1 passes it meets a peer that has it (reads repair sooner). The first pass against a
@@ -51,12 +50,15 @@ public final class Sweeper {
     private long compared;
     private long behind;
 
-    public Sweeper(ShardStore store, Peers peers) {
+    private final java.util.function.Consumer<SecretId> onBehind;
+
+    public Sweeper(ShardStore store, Peers peers, java.util.function.Consumer<SecretId> onBehind) {
         this.store = store;
         this.peers = peers;
+        this.onBehind = onBehind;
     }
 
-    /** Times a pass found a peer holding a newer version of a secret than this node (left to read repair). */
+    /** Times a pass found a peer holding a newer version of a secret than this node (handed to the rebuilder). */
     public synchronized long behind() {
         return behind;
     }
@@ -160,7 +162,8 @@ public final class Sweeper {
         if (theirs instanceof SecretView.Deleted deleted) {
             store.learnTombstone(id, deleted.incarnation(), deleted.deletedAtMillis());
         } else {
-            behind++; // a newer version: read repair brings it (see the class comment)
+            behind++; // a newer version: the rebuilder recovers it (see the class comment)
+            onBehind.accept(id);
             return;
         }
         if (theirs.compareTo(store.view(id)) > 0) {

@@ -95,15 +95,7 @@ public final class Shamir {
         // Lagrange basis weights at x; they depend only on the public points, not on share bytes.
         int[] weights = new int[xs.length];
         for (int i = 0; i < xs.length; i++) {
-            int numerator = 1;
-            int denominator = 1;
-            for (int m = 0; m < xs.length; m++) {
-                if (m != i) {
-                    numerator = GF256.mul(numerator, GF256.add(x, xs[m]));
-                    denominator = GF256.mul(denominator, GF256.add(xs[i], xs[m]));
-                }
-            }
-            weights[i] = GF256.div(numerator, denominator);
+            weights[i] = weight(xs, i, x);
         }
         byte[] result = new byte[length];
         for (int j = 0; j < length; j++) {
@@ -114,5 +106,22 @@ public final class Shamir {
             result[j] = (byte) y;
         }
         return result;
+    }
+
+    /**
+     * The Lagrange basis weight of point {@code xs[index]} at {@code x}: the polynomial through the shares at
+     * {@code xs} takes at x the sum of weight(i) * share(i). Depends only on the public points. The points must
+     * be distinct values in 1..255 (callers check).
+     */
+    static int weight(int[] xs, int index, int x) {
+        int numerator = 1;
+        int denominator = 1;
+        for (int m = 0; m < xs.length; m++) {
+            if (m != index) {
+                numerator = GF256.mul(numerator, GF256.add(x, xs[m]));
+                denominator = GF256.mul(denominator, GF256.add(xs[index], xs[m]));
+            }
+        }
+        return GF256.div(numerator, denominator);
     }
 }

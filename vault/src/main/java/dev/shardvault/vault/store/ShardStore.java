@@ -449,6 +449,72 @@ public final class ShardStore implements AutoCloseable {
     }
 
     /**
+     * Stores many rebuilt shares at once (a rebuild: see {@code Rebuilder}), each under the rules of
+     * {@link #repair}, made durable together by group commit. A share for an incarnation newer than one this
+     * node holds live goes through {@link #repair} alone (it ends the older incarnation first). Returns each
+     * one's outcome, in order.
+     */
+    public List<RepairOutcome> repairAll(List<Repaired> repairs) throws IOException {
+        RepairOutcome[] outcomes = new RepairOutcome[repairs.size()];
+        Set<SecretId> claimed = new HashSet<>();
+        List<Integer> alone = new ArrayList<>();
+        List<Integer> batched = new ArrayList<>();
+        synchronized (monitor) {
+            for (int i = 0; i < repairs.size(); i++) {
+                Repaired repair = repairs.get(i);
+                Secret secret = byId.get(repair.id());
+                long current = secret == null ? 0 : secret.incarnation;
+                if (secret != null && secret.deletedAtMillis >= 0 && current >= repair.incarnation()) {
+                    outcomes[i] = RepairOutcome.DELETED;
+                } else if (current > repair.incarnation()) {
+                    outcomes[i] = RepairOutcome.STALE;
+                } else if (current < repair.incarnation() && secret != null && !secret.versions.isEmpty()) {
+                    alone.add(i);
+                } else if (secret != null && secret.lockedBy != null && !claimed.contains(repair.id())) {
+                    outcomes[i] = RepairOutcome.LOCKED;
+                } else if (current == repair.incarnation() && secret != null && secret.versions.containsKey(repair.version())) {
+                    outcomes[i] = RepairOutcome.ALREADY_HELD;
+                } else {
+                    if (claimed.add(repair.id())) {
+                        secret(repair.id()).lockedBy = MAINTENANCE;
+                    }
+                    batched.add(i);
+                }
+            }
+        }
+        try {
+            List<CompletableFuture<Void>> appends = new ArrayList<>(batched.size());
+            for (int i : batched) {
+                CompletableFuture<Void> append = log.append(Journal.encode(repairs.get(i)));
+                appends.add(append);
+            }
+            try {
+                await(appends);
+            } catch (IOException e) {
+                onLogFailure.accept(e);
+                throw e;
+            }
+            synchronized (monitor) {
+                for (int i : batched) {
+                    applyRepair(repairs.get(i));
+                    outcomes[i] = RepairOutcome.STORED;
+                }
+            }
+        } finally {
+            synchronized (monitor) {
+                for (SecretId id : claimed) {
+                    unlock(id, MAINTENANCE);
+                }
+            }
+        }
+        for (int i : alone) {
+            Repaired repair = repairs.get(i);
+            outcomes[i] = repair(repair.id(), repair.incarnation(), repair.version(), repair.validFromMillis(), repair.share());
+        }
+        return List.of(outcomes);
+    }
+
+    /**
      * Physically removes every share this node holds of the given secrets' incarnations up to the given ones:
      * prepares of puts that did not commit into a later incarnation, and repairs of those incarnations.
      */
@@ -615,6 +681,33 @@ public final class ShardStore implements AutoCloseable {
                 if (!(view instanceof SecretView.Absent)) {
                     page.add(Map.entry(entry.getKey().name(), view));
                 }
+            }
+            return page;
+        }
+    }
+
+    /**
+     * Up to {@code limit} secrets after {@code after} (null: from the first) in id order, every namespace, live
+     * or deleted, each with the versions held of its current incarnation: what a rebuilding node compares itself
+     * with. Holds no share.
+     */
+    public List<dev.shardvault.vault.protocol.Messages.CatalogueEntry> catalogue(SecretId after, int limit) {
+        synchronized (monitor) {
+            List<dev.shardvault.vault.protocol.Messages.CatalogueEntry> page = new ArrayList<>(Math.min(limit, 1024));
+            NavigableMap<SecretId, Secret> tail = after == null ? secrets : secrets.tailMap(after, false);
+            for (Map.Entry<SecretId, Secret> entry : tail.entrySet()) {
+                if (page.size() == limit) {
+                    break;
+                }
+                Secret secret = entry.getValue();
+                SecretView view = view(secret);
+                if (view instanceof SecretView.Absent) {
+                    continue;
+                }
+                List<VersionMeta> versions = view instanceof SecretView.Live
+                        ? secret.versions.entrySet().stream().map(e -> new VersionMeta(e.getKey(), e.getValue().validFromMillis)).toList()
+                        : List.of();
+                page.add(new dev.shardvault.vault.protocol.Messages.CatalogueEntry(entry.getKey(), view, versions));
             }
             return page;
         }

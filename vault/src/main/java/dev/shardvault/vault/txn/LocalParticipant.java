@@ -34,6 +34,7 @@ public final class LocalParticipant implements Peer {
     private final int id;
     private final ShardStore store;
     private final InFlight inFlight;
+    private final java.util.concurrent.atomic.AtomicLong repairsReceived = new java.util.concurrent.atomic.AtomicLong();
     private final Custody custody;
     private final long eventWaitMillis;
     private volatile Resolver resolver;
@@ -199,6 +200,33 @@ public final class LocalParticipant implements Peer {
         return new ListReply(store.list(namespace, after, limit));
     }
 
+    /** Repaired shares other nodes sent this node (each one share it received). */
+    public long repairsReceived() {
+        return repairsReceived.get();
+    }
+
+    @Override
+    public java.util.List<dev.shardvault.vault.protocol.Messages.CatalogueEntry> catalogue(SecretId after, int limit) {
+        return store.catalogue(after, limit);
+    }
+
+    // A node rebuilding its shares asks other nodes, never itself: its recovery helpers are remote (PeerApi).
+
+    @Override
+    public boolean[] recoverSplit(dev.shardvault.vault.protocol.Messages.RecoverSplit split) {
+        throw new UnsupportedOperationException("a node is never a recovery helper of its own shares");
+    }
+
+    @Override
+    public void recoverPiece(dev.shardvault.vault.protocol.Messages.RecoverPiece piece) {
+        throw new UnsupportedOperationException("a recovery helper sends its pieces to the other helpers only");
+    }
+
+    @Override
+    public byte[][] recoverSum(dev.shardvault.vault.protocol.Messages.RecoverSum sum) {
+        throw new UnsupportedOperationException("a node is never a recovery helper of its own shares");
+    }
+
     @Override
     public ShardStore.Changes changes(long epoch, long after, int limit) {
         return store.changesAfter(epoch, after, limit);
@@ -207,6 +235,7 @@ public final class LocalParticipant implements Peer {
     @Override
     public ShardStore.RepairOutcome repair(dev.shardvault.vault.protocol.Messages.RepairRequest request)
             throws PeerUnavailableException {
+        repairsReceived.incrementAndGet();
         try {
             return store.repair(request.id(), request.incarnation(), request.version(), request.validFromMillis(), request.share());
         } catch (IOException e) {
