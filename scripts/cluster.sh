@@ -276,8 +276,10 @@ cmd_status() {
     [ "$name" != gateway ] && [ "$health" = healthy ] && health="listening (mutual TLS)"
     printf '%-8s port %-5s %-22s %s\n' "$(label "$name")" "$(port_of "$name")" "$state" "$health"
     if [ "$name" != gateway ] && [ -n "$pid" ]; then # the node's last rebuild line (see docs/operations.md)
-      rebuild=$(grep -o 'rebuild: .*' "$(log_file "$name")" 2>/dev/null | tail -1)
-      [ -n "$rebuild" ] && printf '         %s\n' "$rebuild"
+      # Only lines since the process's latest start: the log file is appended to across restarts.
+      rebuild=$(awk '/Started all channels/ { last = "" } /rebuild: / { sub(/.*rebuild: /, "rebuild: "); last = $0 }
+                     END { print last }' "$(log_file "$name")" 2>/dev/null)
+      printf '         %s\n' "${rebuild:-rebuild: no pass finished yet}"
     fi
   done
 }

@@ -130,8 +130,7 @@ class RebuildTest extends ClusterTestBase {
         Map<String, List<String>> values = populate();
         Map<String, byte[]> twoBefore = sharesOf(2, values);
         Map<String, byte[]> threeBefore = sharesOf(3, values);
-        // Slow enough that the rebuild is still running when a helper stops.
-        cluster.rebuildSettings(new RebuildSettings(10, 4, 300_000, 200));
+        cluster.rebuildSettings(new RebuildSettings(50, 4, 300_000, 200));
         cluster.stop(2);
         cluster.stop(3);
         cluster.wipe(2);
@@ -147,6 +146,7 @@ class RebuildTest extends ClusterTestBase {
 
         // Now one wiped node whose helper (node 5) stops part-way: the other helper sets finish the work.
         Map<String, byte[]> fourBefore = sharesOf(4, values);
+        cluster.rebuildSettings(new RebuildSettings(10, 4, 300_000, 200)); // still running when the helper stops
         cluster.stop(4);
         cluster.wipe(4);
         cluster.restart(4);
