@@ -91,6 +91,13 @@ class RefusalTest {
     void aRefusalFromATombstoneOnOneNodeIsNotUndoneByTheNextRead() throws Exception {
         try (TestCluster cluster = TestCluster.start(dir, 5, 3)) {
             assertEquals(201, cluster.client(1).create("S", "v1").status());
+            // The create's commits beyond W are still on their way: let them arrive before node 1's decides are cut,
+            // or a node stays prepared (locked) for the create and cannot vote on the delete.
+            for (int id = 1; id <= 5; id++) {
+                int node = id;
+                ClusterTestBase.eventually("node " + node + " holds S", () -> cluster.node(node).store()
+                        .read(new SecretId("default", "S"), dev.shardvault.vault.store.Selector.LATEST).version() == 1);
+            }
             // The delete: nodes 1, 2, 3 vote; node 1 decides, and its commits do not get out; 2 and 3 stay prepared.
             cluster.link.add(send -> send.from() == 1 && send.route().equals("/prepare") && (send.to() == 4 || send.to() == 5));
             cluster.link.add(send -> send.from() == 1 && send.route().equals("/decide"));

@@ -123,7 +123,11 @@ public final class PeerApi implements HttpService {
         });
         handlers.put("/recover-split", (caller, body) -> WireCodec.held(recovery.split(caller, body)));
         handlers.put("/recover-piece", (caller, body) -> {
-            recovery.piece(caller, body);
+            try {
+                recovery.piece(caller, body);
+            } finally {
+                Arrays.fill(body, (byte) 0); // the helper keeps its own copy of the pieces
+            }
             return WireCodec.bool(true);
         });
         handlers.put("/recover-sum", (caller, body) -> WireCodec.sums(recovery.sum(caller, body)));
