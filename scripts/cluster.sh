@@ -81,9 +81,11 @@ listening() { ( exec 3<>"/dev/tcp/$HOST/$1" ) 2>/dev/null; }
 # The gateway answers plain HTTP health on loopback (UP once k nodes answer it over mutual TLS). A node answers
 # nothing without the gateway's or a node's certificate, so "healthy" for a node is: running, and both of its
 # sockets accept connections (it binds them only after its log is replayed); the gateway's health says the rest.
+# A node that started empty (new or replaced disk) keeps a REBUILDING marker in its data directory until it has
+# compared itself with enough peers to take part in quorums (docs/operations.md, "Replacing a disk").
 healthy() {
   if [ "$1" = gateway ]; then [ "$(http_status "$GATEWAY_PORT" /observe/health)" = 200 ]
-  else listening "$(port_of "$1")" && listening $((PEER_BASE_PORT + $1)); fi
+  else listening "$(port_of "$1")" && listening $((PEER_BASE_PORT + $1)) && [ ! -e "$VAR/data/node-$1/REBUILDING" ]; fi
 }
 
 ensure_dev_tls() { # the development CA and every process's certificate, made once (scripts/dev-tls.sh)
@@ -270,6 +272,7 @@ cmd_status() {
     if [ -n "$pid" ]; then
       state="running (pid $pid)"
       healthy "$name" && health=healthy || health="not healthy"
+      [ "$name" != gateway ] && [ -e "$VAR/data/node-$name/REBUILDING" ] && health="rebuilding (not in quorums yet)"
     else
       state=stopped; health=-
     fi

@@ -66,6 +66,7 @@ final class NodeMetrics implements AutoCloseable {
         gauge("shardvault.vault.rebuild.versions.missing", rebuilder, r -> (double) r.status().missing());
         gauge("shardvault.vault.rebuild.versions.unrecoverable", rebuilder, r -> (double) r.status().unrecoverable());
         gauge("shardvault.vault.rebuild.in_sync", rebuilder, r -> r.inSync() ? 1 : 0);
+        gauge("shardvault.vault.rebuild.ready", rebuilder, r -> r.ready() ? 1 : 0);
         gauge("shardvault.vault.rebuild.rate", rebuilder, r -> r.status().versionsPerSecond());
         counter("shardvault.vault.rebuild.sessions.failed", rebuilder, r -> r.status().sessionsFailed());
         counter("shardvault.vault.recovery.terms", helper, dev.shardvault.vault.rebuild.RecoveryHelper::termsComputed);

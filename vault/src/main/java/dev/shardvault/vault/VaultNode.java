@@ -37,6 +37,9 @@ import io.helidon.webserver.observe.health.HealthObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
@@ -53,6 +56,8 @@ import java.util.function.Consumer;
  */
 public final class VaultNode implements AutoCloseable {
 
+    /** In the data directory while a node that started empty has not caught up with its peers. */
+    static final String REBUILDING_MARKER = "REBUILDING";
     /** The named Helidon socket peers call. */
     public static final String PEER_SOCKET = "peer";
     private static final long MAX_GATEWAY_BODY_BYTES = 2L << 20;
@@ -131,7 +136,23 @@ public final class VaultNode implements AutoCloseable {
             ReadCoordinator reader = new ReadCoordinator(config.cluster(), peers, timeouts.readMillis());
             this.reader = reader;
             SecureRandom random = new SecureRandom();
-            this.rebuilder = new Rebuilder(self, config.cluster(), store, peers, random, config.rebuild(), timeouts.peerReadMillis());
+            // A node that starts with an empty log (a new or replaced disk), or whose rebuild did not finish, stays
+            // out of quorums until it caught up (Rebuilder#ready); the marker keeps that across a restart.
+            Path rebuilding = config.dataDir().resolve(REBUILDING_MARKER);
+            boolean startedEmpty = store.replayReport().records() == 0 || Files.exists(rebuilding);
+            if (startedEmpty) {
+                Files.write(rebuilding, new byte[0], StandardOpenOption.CREATE, StandardOpenOption.SYNC);
+            }
+            this.rebuilder = new Rebuilder(self, config.cluster(), store, peers, random, config.rebuild(), timeouts.peerReadMillis(),
+                                           startedEmpty, () -> {
+                                               try {
+                                                   Files.deleteIfExists(rebuilding);
+                                               } catch (IOException e) {
+                                                   LOG.log(System.Logger.Level.WARNING, "could not remove " + rebuilding
+                                                           + "; the next start compares with the peers again", e);
+                                               }
+                                           });
+            participant.joinQuorumsWhen(rebuilder::ready);
             this.recoveryHelper = new RecoveryHelper(self, config.cluster(), store, peers, random, timeouts.peerReadMillis());
             this.sweeper = new dev.shardvault.vault.read.Sweeper(store, peers, rebuilder::want);
             // Gateways' release keys: in memory only, registered again by each gateway's probes after a restart.
@@ -204,6 +225,11 @@ public final class VaultNode implements AutoCloseable {
     /** Where this node's rebuild stands (docs/operations.md, "Replacing a disk"). */
     public Rebuilder.Status rebuildStatus() {
         return rebuilder.status();
+    }
+
+    /** Whether this node takes part in quorums (false while a node that started empty catches up). */
+    public boolean ready() {
+        return rebuilder.ready();
     }
 
     /** One full rebuild pass now (tests; the background loop runs them by itself). */
@@ -371,6 +397,7 @@ public final class VaultNode implements AutoCloseable {
                 .status(true)
                 .detail("node", config.nodeId())
                 .detail("inDoubt", store.inDoubt().size())
+                .detail("rebuildReady", rebuilder.ready())
                 .detail("rebuildState", status.state())
                 .detail("rebuildMissing", status.missing())
                 .detail("rebuildUnrecoverable", status.unrecoverable())

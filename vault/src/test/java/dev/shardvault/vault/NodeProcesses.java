@@ -79,9 +79,21 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
+    /** Waits until node {@code id} serves and takes part in quorums (a node started empty first compares itself with its peers). */
     void awaitHealthy(int id) throws InterruptedException {
         awaitHealthy(processes[id], id);
         TestGrants.register(URI.create("https://127.0.0.1:" + ports[id]), id); // as the gateway's probe does
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            jakarta.json.JsonObject data = healthData(id);
+            if (data != null && data.getBoolean("rebuildReady", false)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("node " + id + " did not join the quorums within 60 s: " + data);
+            }
+            Thread.sleep(50);
+        }
     }
 
     private void awaitHealthy(Process process, int id) throws InterruptedException {

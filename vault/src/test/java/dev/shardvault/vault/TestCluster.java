@@ -58,6 +58,11 @@ final class TestCluster implements AutoCloseable {
             cluster.nodes[id] = cluster.open(id);
         }
         cluster.reconnect();
+        // Nodes start empty: each joins the quorums once it compared itself with enough peers (Rebuilder#ready).
+        for (int id = 1; id <= n; id++) {
+            int node = id;
+            ClusterTestBase.eventually("node " + node + " joins the quorums", () -> cluster.nodes[node].ready());
+        }
         return cluster;
     }
 

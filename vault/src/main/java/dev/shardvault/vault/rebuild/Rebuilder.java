@@ -68,6 +68,14 @@ public final class Rebuilder {
     private final RebuildSettings settings;
     private final long peerTimeoutMillis;
 
+    /**
+     * False while this node, having started empty, may not know versions it held before: its views could be older
+     * than what it voted for, so it answers no vote and no read (LocalParticipant) until a pass read the whole
+     * catalogue of {@link #peersNeededToJoin()} peers and recovered everything they list.
+     */
+    private volatile boolean ready;
+    private final Runnable onReady;
+
     // Written by the pass thread, read by health and metrics.
     private volatile String state = "rebuilding";
     private volatile long missing;
@@ -85,8 +93,15 @@ public final class Rebuilder {
     private volatile long sessionsFailed;
     private long nextSessionNanos = System.nanoTime();
 
+    /**
+     * @param startedEmpty this node started with an empty log (a new or replaced disk) or with a rebuild left
+     *                     unfinished: it stays out of quorums until {@link #ready()}
+     * @param onReady      run once when such a node becomes ready
+     */
     public Rebuilder(int self, ClusterConfig cluster, ShardStore store, Peers peers, SecureRandom random,
-                     RebuildSettings settings, long peerTimeoutMillis) {
+                     RebuildSettings settings, long peerTimeoutMillis, boolean startedEmpty, Runnable onReady) {
+        this.ready = !startedEmpty;
+        this.onReady = onReady;
         this.self = self;
         this.cluster = cluster;
         this.store = store;
@@ -99,6 +114,20 @@ public final class Rebuilder {
     public Status status() {
         return new Status(state, missing, unrecoverable, rebuilt, tombstonesLearned, passes, lastPassMillis, lastRate,
                           sessionsFailed);
+    }
+
+    /** Whether this node takes part in quorums (votes, read answers): see the field's comment. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * How many other nodes' whole catalogues a node that started empty must have compared itself with: every
+     * version it held was written to W nodes (a delete to D), so at least min(W, D) - 1 of the other n - 1 hold
+     * it too, and any n - min(W, D) + 1 of them include one.
+     */
+    public int peersNeededToJoin() {
+        return cluster.n() - Math.min(cluster.writeQuorum(), cluster.deleteQuorum()) + 1;
     }
 
     /** True once a pass read every peer's catalogue and left nothing missing (and no later pass found more). */
@@ -206,8 +235,10 @@ public final class Rebuilder {
         if (others.size() < cluster.n() - 1) {
             complete = false; // not connected to every node yet (a node learns its peers after it starts)
         }
+        int peersRead = 0;
         for (Peer peer : others) {
             SecretId after = null;
+            boolean whole = false;
             while (true) {
                 List<CatalogueEntry> page;
                 try {
@@ -225,10 +256,18 @@ public final class Rebuilder {
                     return rebuilt - rebuiltBefore; // the log failed; the node is stopping
                 }
                 missing = left;
-                if (page.size() < PAGE || Thread.currentThread().isInterrupted()) {
+                if (page.size() < PAGE) {
+                    whole = true;
+                    break;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    complete = false;
                     break;
                 }
                 after = page.getLast().id();
+            }
+            if (whole) {
+                peersRead++;
             }
         }
         missing = left;
@@ -238,6 +277,12 @@ public final class Rebuilder {
         lastPassMillis = TimeUnit.NANOSECONDS.toMillis(elapsed);
         long done = rebuilt - rebuiltBefore;
         lastRate = elapsed == 0 ? 0 : done * 1e9 / elapsed;
+        if (!ready && peersRead >= peersNeededToJoin() && left == 0 && unrecoverableInPass == 0) {
+            ready = true;
+            LOG.log(System.Logger.Level.INFO, "rebuild: ready: compared with {0} node(s) and recovered what they hold;"
+                    + " this node takes part in quorums again", peersRead);
+            onReady.run();
+        }
         String before = state;
         state = complete && left == 0 ? "in-sync" : "in-sync".equals(before) || "behind".equals(before) ? "behind" : "rebuilding";
         if (done > 0 || left > 0 || unrecoverableInPass > 0 || !state.equals(before)) {

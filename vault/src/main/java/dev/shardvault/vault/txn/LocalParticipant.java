@@ -35,6 +35,7 @@ public final class LocalParticipant implements Peer {
     private final ShardStore store;
     private final InFlight inFlight;
     private final java.util.concurrent.atomic.AtomicLong repairsReceived = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.function.BooleanSupplier ready = () -> true;
     private final Custody custody;
     private final long eventWaitMillis;
     private volatile Resolver resolver;
@@ -77,6 +78,7 @@ public final class LocalParticipant implements Peer {
 
     @Override
     public PrepareResult prepare(PrepareRequest request) throws PeerUnavailableException {
+        requireReady("vote");
         try {
             return store.prepare(request.txn(), request.coordinator(), request.ops());
         } catch (IOException e) {
@@ -105,6 +107,9 @@ public final class LocalParticipant implements Peer {
      */
     @Override
     public CompletableFuture<ShareState> readAsync(SecretId secret, Selector selector, byte[] authorization) {
+        if (!ready.getAsBoolean()) {
+            return CompletableFuture.failedFuture(notReady("answer a read"));
+        }
         ShareState state = store.read(secret, selector);
         if (!state.inDoubt()) {
             return CompletableFuture.completedFuture(state);
@@ -149,6 +154,8 @@ public final class LocalParticipant implements Peer {
             case TxnState.IsAborted aborted -> new TxnStatus.Aborted();
             case TxnState.IsPrepared prepared -> new TxnStatus.Prepared(prepared.coordinator());
             case TxnState.IsUnknown unknown -> {
+                // A node rebuilding a lost disk may have voted for it before the loss: it must not refuse it.
+                requireReady("refuse a transaction it does not know");
                 try {
                     store.abort(txn);
                 } catch (IllegalStateException e) {
@@ -164,6 +171,7 @@ public final class LocalParticipant implements Peer {
     /** Reads this node's share; an in-doubt lock on the secret is resolved first, within the resolver's bounds. */
     @Override
     public ShareState read(SecretId secret, Selector selector, byte[] authorization) throws PeerUnavailableException {
+        requireReady("answer a read");
         return resolvedIfInDoubt(secret, selector, store.read(secret, selector));
     }
 
@@ -198,6 +206,24 @@ public final class LocalParticipant implements Peer {
     @Override
     public ListReply list(String namespace, String after, int limit) {
         return new ListReply(store.list(namespace, after, limit));
+    }
+
+    /**
+     * Until {@code ready} says so, this node votes on nothing, answers no read and refuses no transaction it does
+     * not know (a node rebuilding a lost disk: {@code Rebuilder#ready}); each is answered as unavailable.
+     */
+    public void joinQuorumsWhen(java.util.function.BooleanSupplier ready) {
+        this.ready = ready;
+    }
+
+    private void requireReady(String what) throws PeerUnavailableException {
+        if (!ready.getAsBoolean()) {
+            throw notReady(what);
+        }
+    }
+
+    private PeerUnavailableException notReady(String what) {
+        return new PeerUnavailableException("node " + id + " is rebuilding its shares and does not " + what + " yet", null);
     }
 
     /** Repaired shares other nodes sent this node (each one share it received). */
