@@ -63,9 +63,23 @@ class PeerApiTest {
         NodeConfig config = new NodeConfig(1, new ClusterConfig(3, 2, 2, 2, 1, nodes), dir.resolve("node-1"),
                                            LogOptions.defaults().withMaxRecordBytes(1 << 20).withSegmentBytes(4 << 20),
                                            Timeouts.DEFAULT, TestTls.material(Identity.node(1)));
+        seedLog(config);
         VaultNode node = VaultNode.start(config, PeerLink.DIRECT, failure -> { });
         TestGrants.register(node.uri(), 1);
         return node;
+    }
+
+    /**
+     * Gives the node a history (one tombstone in a namespace no test reads): a node that starts with an empty log
+     * votes on nothing until it compared itself with its peers, and this one has none running.
+     */
+    private static void seedLog(NodeConfig config) throws IOException {
+        try (dev.shardvault.vault.store.ShardStore store = dev.shardvault.vault.store.ShardStore.open(
+                1, config.dataDir(), config.log(), failure -> { })) {
+            if (store.replayReport().records() == 0) {
+                store.learnTombstone(new SecretId("seed", "SEED"), 1, 0);
+            }
+        }
     }
 
     private static HttpPeer client(URI uri, Duration readTimeout) {
