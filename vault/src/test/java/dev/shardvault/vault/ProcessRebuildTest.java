@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class ProcessRebuildTest {
 
-    private static final int SECRETS = 20;
+    private static final int SECRETS = 10;
     private static final String VAULT_YAML = """
             vault:
               log:

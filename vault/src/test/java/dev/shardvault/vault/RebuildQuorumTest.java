@@ -63,4 +63,42 @@ class RebuildQuorumTest {
             assertEquals("v2", read.value());
         }
     }
+
+    /**
+     * n = 5, k = 3: v2 of S reached nodes 1-3 only, and node 3's disk is replaced: two shares of v2 are left, too
+     * few to recover node 3's. Node 3 keeps v2 as a placeholder (the version without its share) and joins the
+     * quorums: reads of S find too few shares of v2 and say so; none answers the overwritten v1, also from a
+     * majority of nodes 3, 4 and 5.
+     */
+    @Test
+    void aVersionTooFewNodesHoldIsKeptAsAPlaceholderSoNoReadAnswersAnOlderOne() {
+        try (TestCluster cluster = TestCluster.start(dir, 5, 3)) {
+            SecretId s = new SecretId("default", "S");
+            assertEquals(201, cluster.client(1).create("S", "v1").status());
+            awaitVersion(cluster, s, 1, 1, 2, 3, 4, 5);
+            cluster.link.isolate(4);
+            cluster.link.isolate(5);
+            assertEquals(200, cluster.client(1).update("S", "v2").status());
+            awaitVersion(cluster, s, 2, 1, 2, 3);
+            cluster.link.healAll();
+
+            cluster.stop(3);
+            cluster.wipe(3);
+            cluster.restart(3);
+            ClusterTestBase.eventually("node 3 joins the quorums", () -> cluster.node(3).ready());
+            assertEquals(1, cluster.node(3).rebuildStatus().unrecoverable());
+            assertEquals(2, cluster.node(3).store().view(s) instanceof dev.shardvault.vault.model.SecretView.Live live
+                            ? live.latestVersion() : -1, "node 3 knows v2");
+            assertEquals(null, cluster.node(3).store().read(s, Selector.LATEST).share(), "and holds no share of it");
+
+            cluster.link.isolate(1);
+            cluster.link.isolate(2);
+            Answer read = cluster.client(3).read("S");
+            assertEquals(503, read.status(), "a read from nodes 3, 4 and 5 answered: " + read.body());
+            cluster.link.healAll();
+            read = cluster.client(4).read("S");
+            assertEquals(503, read.status(), "two shares of v2 cannot answer it: " + read.body());
+            assertEquals(200, cluster.client(1).read("S", "version=1").status(), "v1 still reads by its number");
+        }
+    }
 }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class RebuildTest extends ClusterTestBase {
 
-    private static final int SECRETS = 12;
+    private static final int SECRETS = 8;
 
     /** SECRETS secrets with three versions each (one deleted); returns the values by name and version. */
     private Map<String, List<String>> populate() {
@@ -146,7 +146,7 @@ class RebuildTest extends ClusterTestBase {
 
         // Now one wiped node whose helper (node 5) stops part-way: the other helper sets finish the work.
         Map<String, byte[]> fourBefore = sharesOf(4, values);
-        cluster.rebuildSettings(new RebuildSettings(10, 4, 300_000, 200)); // still running when the helper stops
+        cluster.rebuildSettings(new RebuildSettings(20, 4, 300_000, 200)); // still running when the helper stops
         cluster.stop(4);
         cluster.wipe(4);
         cluster.restart(4);

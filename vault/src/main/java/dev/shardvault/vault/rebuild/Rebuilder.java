@@ -71,7 +71,8 @@ public final class Rebuilder {
     /**
      * False while this node, having started empty, may not know versions it held before: its views could be older
      * than what it voted for, so it answers no vote and no read (LocalParticipant) until a pass read the whole
-     * catalogue of {@link #peersNeededToJoin()} peers and recovered everything they list.
+     * catalogue of {@link #peersNeededToJoin()} peers and recovered everything they list (a version fewer than k
+     * reachable peers hold is kept as a placeholder: its view without its share).
      */
     private volatile boolean ready;
     private final Runnable onReady;
@@ -80,7 +81,8 @@ public final class Rebuilder {
     private volatile String state = "rebuilding";
     private volatile long missing;
     private volatile long unrecoverable;
-    private long unrecoverableInPass;
+    /** The versions this pass found held by fewer than k reachable peers (each listed by several peers: a set). */
+    private final Set<VersionRef> unrecoverableInPass = new HashSet<>();
     /** Secrets a sweep found behind a peer: the next pass looks at these only, unless a full pass is due. */
     private final Set<SecretId> wanted = new java.util.LinkedHashSet<>();
     private static final int MAX_WANTED = 10_000;
@@ -142,7 +144,9 @@ public final class Rebuilder {
                 return settings.retryMillis();
             }
         }
-        return inSync() ? settings.intervalMillis() : settings.retryMillis();
+        // Soon while something is missing or this node has not joined the quorums; a node that only could not
+        // reach a peer (it is down) waits the interval, or until it learns its peers again.
+        return !ready || missing > 0 ? settings.retryMillis() : settings.intervalMillis();
     }
 
     /** A sweep found a peer with a version of {@code id} this node lacks: the next pass, started now, recovers it. */
@@ -228,7 +232,7 @@ public final class Rebuilder {
         long started = System.nanoTime();
         long rebuiltBefore = rebuilt;
         long left = 0;
-        unrecoverableInPass = 0;
+        unrecoverableInPass.clear();
         boolean complete = true;
         List<Peer> others = peers.others();
         Set<Integer> down = new HashSet<>();
@@ -271,13 +275,13 @@ public final class Rebuilder {
             }
         }
         missing = left;
-        unrecoverable = unrecoverableInPass;
+        unrecoverable = unrecoverableInPass.size();
         passes++;
         long elapsed = System.nanoTime() - started;
         lastPassMillis = TimeUnit.NANOSECONDS.toMillis(elapsed);
         long done = rebuilt - rebuiltBefore;
         lastRate = elapsed == 0 ? 0 : done * 1e9 / elapsed;
-        if (!ready && peersRead >= peersNeededToJoin() && left == 0 && unrecoverableInPass == 0) {
+        if (!ready && peersRead >= peersNeededToJoin() && left == 0) {
             ready = true;
             LOG.log(System.Logger.Level.INFO, "rebuild: ready: compared with {0} node(s) and recovered what they hold;"
                     + " this node takes part in quorums again", peersRead);
@@ -285,11 +289,11 @@ public final class Rebuilder {
         }
         String before = state;
         state = complete && left == 0 ? "in-sync" : "in-sync".equals(before) || "behind".equals(before) ? "behind" : "rebuilding";
-        if (done > 0 || left > 0 || unrecoverableInPass > 0 || !state.equals(before)) {
+        if (done > 0 || left > 0 || !unrecoverableInPass.isEmpty() || !state.equals(before)) {
             // One line per pass that did or found something; scripts/cluster.sh status shows the last one.
             LOG.log(System.Logger.Level.INFO, "rebuild: {0}, {1} version(s) recovered in {2} ms ({3} since start), {4} missing,"
                     + " {5} held by fewer than k reachable nodes{6}", state, done, lastPassMillis, rebuilt, left,
-                    unrecoverableInPass, complete ? "" : ", not every node reachable");
+                    unrecoverableInPass.size(), complete ? "" : ", not every node reachable");
         }
         return done;
     }
@@ -312,7 +316,7 @@ public final class Rebuilder {
                                                && !(mine instanceof SecretView.Deleted d && d.incarnation() >= live.incarnation()) -> {
                     Set<Long> held = new HashSet<>();
                     if (mine.incarnation() == live.incarnation()) {
-                        store.history(entry.id()).forEach(meta -> held.add(meta.version()));
+                        held.addAll(store.sharesHeld(entry.id()));
                     }
                     for (VersionMeta meta : entry.versions()) {
                         if (!held.contains(meta.version())) {
@@ -353,10 +357,18 @@ public final class Rebuilder {
             remaining = left;
         }
         if (everySetAnswered && others.size() >= cluster.k()) {
-            // Every helper set answered and none holds all of these: fewer than k reachable peers hold them.
-            long underReplicated = remaining.stream().filter(m -> holders.getOrDefault(m.ref(), Set.of()).size() < cluster.k()).count();
-            unrecoverableInPass += underReplicated;
-            return remaining.size() - underReplicated;
+            // Every helper set answered and none holds all of these: fewer than k reachable peers hold them. Keep
+            // each as a placeholder (the version without a share), so that this node's view of the secret is not
+            // older than one it may have voted for; its share comes if enough holders return.
+            List<Missing> underReplicated = remaining.stream()
+                    .filter(m -> holders.getOrDefault(m.ref(), Set.of()).size() < cluster.k()).toList();
+            List<Repaired> placeholders = underReplicated.stream()
+                    .map(m -> new Repaired(m.ref().id(), m.ref().incarnation(), m.ref().version(), m.validFromMillis(), new byte[0]))
+                    .toList();
+            List<RepairOutcome> outcomes = store.repairAll(placeholders);
+            long locked = outcomes.stream().filter(o -> o == RepairOutcome.LOCKED).count();
+            underReplicated.forEach(m -> unrecoverableInPass.add(m.ref()));
+            return remaining.size() - underReplicated.size() + locked;
         }
         return remaining.size();
     }

@@ -91,7 +91,18 @@ public final class ShardStore implements AutoCloseable {
         TxnId lockedBy;
     }
 
+    /**
+     * One version this node holds. An empty share is a placeholder: a version a rebuild learned of but could not
+     * recover (fewer than k nodes hold it), kept so that this node's view is not older than one it voted for;
+     * it answers reads of it without a share.
+     */
     private record Stored(long validFromMillis, byte[] share) {
+    }
+
+    /** Holds {@code version} already, as far as a repair carrying {@code share} is concerned. */
+    private static boolean holds(Secret secret, long version, byte[] share) {
+        Stored stored = secret.versions.get(version);
+        return stored != null && (stored.share.length > 0 || share.length == 0);
     }
 
     /** A prepared, undecided transaction: the ops this node holds shares for, by index. */
@@ -421,7 +432,7 @@ public final class ShardStore implements AutoCloseable {
             if (secret != null && secret.lockedBy != null) {
                 return RepairOutcome.LOCKED;
             }
-            if (current == incarnation && secret != null && secret.versions.containsKey(version)) {
+            if (current == incarnation && secret != null && holds(secret, version, share)) {
                 return RepairOutcome.ALREADY_HELD;
             }
             deadIncarnation = current < incarnation && secret != null && !secret.versions.isEmpty() ? current : -1;
@@ -472,7 +483,7 @@ public final class ShardStore implements AutoCloseable {
                     alone.add(i);
                 } else if (secret != null && secret.lockedBy != null && !claimed.contains(repair.id())) {
                     outcomes[i] = RepairOutcome.LOCKED;
-                } else if (current == repair.incarnation() && secret != null && secret.versions.containsKey(repair.version())) {
+                } else if (current == repair.incarnation() && secret != null && holds(secret, repair.version(), repair.share())) {
                     outcomes[i] = RepairOutcome.ALREADY_HELD;
                 } else {
                     if (claimed.add(repair.id())) {
@@ -645,11 +656,23 @@ public final class ShardStore implements AutoCloseable {
             }
             Map.Entry<Long, Stored> next = secret.versions.higherEntry(picked.getKey());
             return new ShareState(view, picked.getKey(), picked.getValue().validFromMillis,
-                                  next == null ? -1 : next.getValue().validFromMillis, picked.getValue().share.clone(), inDoubt);
+                                  next == null ? -1 : next.getValue().validFromMillis,
+                                  picked.getValue().share.length == 0 ? null : picked.getValue().share.clone(), inDoubt);
         }
     }
 
-    /** The versions of the current incarnation this node holds, ascending. */
+    /** The versions of the current incarnation this node holds a share of (placeholders left out), ascending. */
+    public List<Long> sharesHeld(SecretId id) {
+        synchronized (monitor) {
+            Secret secret = byId.get(id);
+            if (!(view(secret) instanceof SecretView.Live)) {
+                return List.of();
+            }
+            return secret.versions.entrySet().stream().filter(e -> e.getValue().share.length > 0).map(Map.Entry::getKey).toList();
+        }
+    }
+
+    /** The versions of the current incarnation this node knows (placeholders included), ascending. */
     public List<VersionMeta> history(SecretId id) {
         synchronized (monitor) {
             Secret secret = byId.get(id);
@@ -839,7 +862,11 @@ public final class ShardStore implements AutoCloseable {
             secret.incarnation = repaired.incarnation();
             secret.deletedAtMillis = -1;
         }
-        secret.versions.putIfAbsent(repaired.version(), new Stored(repaired.validFromMillis(), repaired.share()));
+        Stored held = secret.versions.get(repaired.version());
+        if (held == null || (held.share.length == 0 && repaired.share().length > 0)) {
+            // A share replaces a placeholder (a version this node knew of but could not recover); never the reverse.
+            secret.versions.put(repaired.version(), new Stored(repaired.validFromMillis(), repaired.share()));
+        }
         changes.record(repaired.id());
     }
 
