@@ -205,6 +205,13 @@ launch() { # launch NAME: start the process in the background unless it runs
   echo "started $(label "$name") (pid $!), log $(log_file "$name")"
 }
 
+rebuilding_only() { # rebuilding_only NAME...: every one is a node that listens and is still rebuilding
+  local name
+  for name in "$@"; do
+    [ "$name" != gateway ] && listening "$(port_of "$name")" && [ -e "$VAR/data/node-$name/REBUILDING" ] || return 1
+  done
+}
+
 await_healthy() { # await_healthy NAME...
   local deadline=$((SECONDS + START_TIMEOUT_S)) started=$SECONDS waited=no name pending
   while :; do
@@ -221,7 +228,14 @@ await_healthy() { # await_healthy NAME...
       [ "$waited" = yes ] && progress_done "healthy after $((SECONDS - started)) s"
       return 0
     fi
-    [ $SECONDS -ge $deadline ] && { progress_done "not healthy:"; die "not healthy after ${START_TIMEOUT_S}s: ${pending[*]} (see var/log/)"; }
+    if [ $SECONDS -ge $deadline ]; then
+      if rebuilding_only "${pending[@]}"; then # a replaced disk: it serves, and joins the quorums when rebuilt
+        progress_done "listening after $((SECONDS - started)) s"
+        echo "still rebuilding (not in quorums yet): ${pending[*]}; scripts/cluster.sh status shows progress"
+        return 0
+      fi
+      progress_done "not healthy:"; die "not healthy after ${START_TIMEOUT_S}s: ${pending[*]} (see var/log/)"
+    fi
     waited=yes
     progress "starting... $((SECONDS - started)) s, waiting for $(for name in "${pending[@]}"; do printf '%s ' "$(label "$name")"; done)"
     sleep 0.3
