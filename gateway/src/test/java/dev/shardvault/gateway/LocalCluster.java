@@ -120,18 +120,10 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Waits until every running node takes part in quorums (a node started empty compares itself with its peers first). */
     void awaitReady() {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         for (int id = 1; id <= 5; id++) {
-            while (nodes[id] != null && !nodes[id].ready()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("node " + id + " did not join the quorums within 30 s");
-                }
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
+            VaultNode node = nodes[id];
+            if (node != null) {
+                ApiUnderFailureTest.eventually("node " + id + " joins the quorums", node::ready);
             }
         }
     }

@@ -230,21 +230,17 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Waits until node {@code id}'s health details say it takes part in quorums. */
-    private void awaitReady(int id) throws InterruptedException {
+    private void awaitReady(int id) {
         WebClient client = WebClient.builder().baseUri(node(id)).tls(TestTls.client(Identity.gateway()))
                 .connectTimeout(Duration.ofMillis(500)).readTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
+        ApiUnderFailureTest.eventually("node " + id + " joins the quorums", () -> {
             try (HttpClientResponse response = client.get("/observe/health").request()) {
-                if (response.status().code() == 200 && response.as(String.class).matches("(?s).*\"rebuildReady\"\\s*:\\s*true.*")) {
-                    return;
-                }
+                return response.status().code() == 200
+                       && response.as(String.class).matches("(?s).*\"rebuildReady\"\\s*:\\s*true.*");
             } catch (RuntimeException e) {
-                // not answering yet
+                return false; // not answering yet
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("node " + id + " did not join the quorums within 60 s: " + output(id));
+        });
     }
 
     private void launch(int id) {

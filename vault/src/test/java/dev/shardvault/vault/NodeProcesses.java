@@ -22,6 +22,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeProcesses implements AutoCloseable {
 
+    /** Small log segments and short timeouts, so that crash tests finish quickly. */
+    static final String FAST_VAULT_YAML = """
+            vault:
+              log:
+                segment-bytes: 1048576
+                max-record-bytes: 262144
+              timeouts:
+                peer-connect-millis: 200
+                peer-read-millis: 1500
+                read-millis: 1000
+                resolve-interval-millis: 100
+                in-doubt-min-age-millis: 300
+            """;
+
     private final Path dir;
     private final int n;
     private final Process[] processes;
@@ -83,19 +97,11 @@ final class NodeProcesses implements AutoCloseable {
     void awaitHealthy(int id) throws InterruptedException {
         awaitHealthy(processes[id], id);
         TestGrants.register(URI.create("https://127.0.0.1:" + ports[id]), id); // as the gateway's probe does
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
+        ClusterTestBase.eventually("node " + id + " joins the quorums", () -> {
             jakarta.json.JsonObject data = healthData(id);
-            if (data != null && data.getBoolean("rebuildReady", false)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("node " + id + " did not join the quorums within 60 s: " + data);
-            }
-            Thread.sleep(50);
-        }
+            return data != null && data.getBoolean("rebuildReady", false);
+        });
     }
-
     private void awaitHealthy(Process process, int id) throws InterruptedException {
         WebClient client = WebClient.builder().baseUri("https://127.0.0.1:" + ports[id]).tls(TestTls.client(Identity.gateway()))
                 .connectTimeout(Duration.ofMillis(200)).build();

@@ -20,18 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class ProcessDeleteTest {
 
-    private static final String VAULT_YAML = """
-            vault:
-              log:
-                segment-bytes: 1048576
-                max-record-bytes: 262144
-              timeouts:
-                peer-connect-millis: 200
-                peer-read-millis: 1500
-                read-millis: 1000
-                resolve-interval-millis: 100
-                in-doubt-min-age-millis: 300
-            """;
 
     @TempDir
     Path dir;
@@ -56,7 +44,7 @@ class ProcessDeleteTest {
 
     @Test
     void aNodeKilledBetweenTombstoneAndErasureFinishesTheErasureOnRestart() throws Exception {
-        try (NodeProcesses nodes = new NodeProcesses(dir, 5, VAULT_YAML)) {
+        try (NodeProcesses nodes = new NodeProcesses(dir, 5, NodeProcesses.FAST_VAULT_YAML)) {
             for (int id = 1; id <= 5; id++) {
                 nodes.start(id, id == 3 ? "-Dshardvault.fault.halt-after-tombstone=true" : "-Dshardvault.fault.none=true");
             }

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,18 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ProcessRebuildTest {
 
     private static final int SECRETS = 10;
-    private static final String VAULT_YAML = """
-            vault:
-              log:
-                segment-bytes: 1048576
-                max-record-bytes: 262144
-              timeouts:
-                peer-connect-millis: 200
-                peer-read-millis: 1500
-                read-millis: 1000
-                resolve-interval-millis: 100
-                in-doubt-min-age-millis: 300
-            """;
     private static final LogOptions LOG = LogOptions.defaults().withMaxRecordBytes(262144).withSegmentBytes(1 << 20);
 
     @TempDir
@@ -82,22 +69,16 @@ class ProcessRebuildTest {
         }
     }
 
-    private static void awaitInSync(NodeProcesses nodes, int id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonObject data = null;
-        while (System.nanoTime() < deadline) {
-            data = nodes.healthData(id);
-            if (data != null && "in-sync".equals(data.getString("rebuildState", "")) && data.getInt("rebuildMissing", -1) == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("node " + id + " did not report its rebuild in sync: " + data);
+    private static void awaitInSync(NodeProcesses nodes, int id) {
+        ClusterTestBase.eventually("node " + id + " reports its rebuild in sync", () -> {
+            JsonObject data = nodes.healthData(id);
+            return data != null && "in-sync".equals(data.getString("rebuildState", "")) && data.getInt("rebuildMissing", -1) == 0;
+        });
     }
 
     @Test
     void aNodeWhoseDiskWasReplacedGetsItsSharesBackAndTheClusterSurvivesTwoMoreLosses() throws Exception {
-        try (NodeProcesses nodes = new NodeProcesses(dir, 5, VAULT_YAML)) {
+        try (NodeProcesses nodes = new NodeProcesses(dir, 5, NodeProcesses.FAST_VAULT_YAML)) {
             for (int id = 1; id <= 5; id++) {
                 nodes.start(id);
             }

@@ -19,6 +19,21 @@ class RebuildQuorumTest {
     @TempDir
     Path dir;
 
+    /** S at v1 everywhere, v2 on nodes 1-3 only (4 and 5 cut off), then node 3 stopped and its disk wiped. */
+    private static SecretId v2OnNodesOneToThreeThenNodeThreeWiped(TestCluster cluster) {
+        SecretId s = new SecretId("default", "S");
+        assertEquals(201, cluster.client(1).create("S", "v1").status());
+        awaitVersion(cluster, s, 1, 1, 2, 3, 4, 5);
+        cluster.link.isolate(4);
+        cluster.link.isolate(5);
+        assertEquals(200, cluster.client(1).update("S", "v2").status());
+        awaitVersion(cluster, s, 2, 1, 2, 3);
+        cluster.link.healAll();
+        cluster.stop(3);
+        cluster.wipe(3);
+        return s;
+    }
+
     private static void awaitVersion(TestCluster cluster, SecretId id, long version, int... nodes) {
         for (int node : nodes) {
             ClusterTestBase.eventually("node " + node + " holds v" + version, () -> cluster.node(node).store()
@@ -35,17 +50,7 @@ class RebuildQuorumTest {
     @Test
     void aReplacedDiskTakesNoPartInQuorumsUntilItCaughtUp() {
         try (TestCluster cluster = TestCluster.start(dir, 5, 2)) {
-            SecretId s = new SecretId("default", "S");
-            assertEquals(201, cluster.client(1).create("S", "v1").status());
-            awaitVersion(cluster, s, 1, 1, 2, 3, 4, 5);
-            cluster.link.isolate(4);
-            cluster.link.isolate(5);
-            assertEquals(200, cluster.client(1).update("S", "v2").status());
-            awaitVersion(cluster, s, 2, 1, 2, 3);
-            cluster.link.healAll();
-
-            cluster.stop(3);
-            cluster.wipe(3);
+            SecretId s = v2OnNodesOneToThreeThenNodeThreeWiped(cluster);
             cluster.link.isolate(1);
             cluster.link.isolate(2);
             cluster.restart(3);
@@ -73,17 +78,7 @@ class RebuildQuorumTest {
     @Test
     void aVersionTooFewNodesHoldIsKeptAsAPlaceholderSoNoReadAnswersAnOlderOne() {
         try (TestCluster cluster = TestCluster.start(dir, 5, 3)) {
-            SecretId s = new SecretId("default", "S");
-            assertEquals(201, cluster.client(1).create("S", "v1").status());
-            awaitVersion(cluster, s, 1, 1, 2, 3, 4, 5);
-            cluster.link.isolate(4);
-            cluster.link.isolate(5);
-            assertEquals(200, cluster.client(1).update("S", "v2").status());
-            awaitVersion(cluster, s, 2, 1, 2, 3);
-            cluster.link.healAll();
-
-            cluster.stop(3);
-            cluster.wipe(3);
+            SecretId s = v2OnNodesOneToThreeThenNodeThreeWiped(cluster);
             cluster.restart(3);
             ClusterTestBase.eventually("node 3 joins the quorums", () -> cluster.node(3).ready());
             assertEquals(1, cluster.node(3).rebuildStatus().unrecoverable());
