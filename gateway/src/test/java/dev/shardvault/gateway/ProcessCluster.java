@@ -268,10 +268,21 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Starts the nodes, then every gateway. */
+    /**
+     * Starts the nodes and the gateways side by side, and waits until every node takes part in quorums and every
+     * gateway reports itself healthy (it sees at least k nodes).
+     */
     void startAll() throws InterruptedException {
-        startNodes();
+        startNodes(ids().stream().mapToInt(Integer::intValue).toArray());
         for (int id : gatewayIds()) {
-            start(id);
+            WebClient client = WebClient.builder().baseUri(gateway(id)).connectTimeout(Duration.ofMillis(200)).build();
+            ApiUnderFailureTest.eventually("gateway " + id + " sees the nodes", () -> {
+                try (HttpClientResponse response = client.get("/observe/health").request()) {
+                    return response.status().code() == 200;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
         }
     }
 

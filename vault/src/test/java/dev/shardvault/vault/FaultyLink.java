@@ -49,6 +49,10 @@ final class FaultyLink implements PeerLink {
         rules.add(rule);
     }
 
+    void remove(Rule rule) {
+        rules.remove(rule);
+    }
+
     void delay(long millis) {
         delayMillis = millis;
     }

@@ -38,15 +38,26 @@ class InDoubtTest extends ClusterTestBase {
                             Duration.ofSeconds(5), PeerLink.DIRECT);
     }
 
-    /** Plays a coordinator that sends prepares over the real peer protocol and then vanishes. */
+    /**
+     * Plays a coordinator that sends prepares over the real peer protocol and then vanishes. A real coordinator
+     * sends them all at once; this one sends them one by one, so while it does, no node may ask another about the
+     * transaction: a node asked before its own prepare arrives refuses it (as it must), and the next prepare would
+     * then find the transaction decided.
+     */
     private TxnId prepareEverywhere(int claimedCoordinator, SecretId id) throws Exception {
         TxnId txn = TxnId.newAttempt(RequestId.random());
-        for (int node = 1; node <= 5; node++) {
-            try (HttpPeer peer = peerOf(node)) {
-                PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
-                        List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
-                assertInstanceOf(PrepareResult.Voted.class, vote);
+        FaultyLink.Rule noAsking = send -> send.route().equals("/txn-status");
+        cluster.link.add(noAsking);
+        try {
+            for (int node = 1; node <= 5; node++) {
+                try (HttpPeer peer = peerOf(node)) {
+                    PrepareResult vote = peer.prepare(new PrepareRequest(txn, claimedCoordinator,
+                            List.of(new Op.Put(id, Op.Put.Kind.CREATE, -1, new byte[] {1, 2, 3}))));
+                    assertInstanceOf(PrepareResult.Voted.class, vote, "node " + node);
+                }
             }
+        } finally {
+            cluster.link.remove(noAsking);
         }
         return txn;
     }

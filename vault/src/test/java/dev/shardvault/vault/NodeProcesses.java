@@ -40,17 +40,20 @@ final class NodeProcesses implements AutoCloseable {
     private final int n;
     private final Process[] processes;
     private final int[] ports;
+    private final int[] peerPorts;
 
     NodeProcesses(Path dir, int n, String vaultYaml) {
         this.dir = dir;
         this.n = n;
         this.processes = new Process[n + 1];
         this.ports = new int[n + 1];
+        this.peerPorts = new int[n + 1];
         StringBuilder nodes = new StringBuilder();
         for (int id = 1; id <= n; id++) {
             ports[id] = freePort();
+            peerPorts[id] = freePort();
             nodes.append("    - id: ").append(id).append("\n      host: 127.0.0.1\n      port: ").append(ports[id])
-                 .append("\n      peer-port: ").append(freePort()).append('\n');
+                 .append("\n      peer-port: ").append(peerPorts[id]).append('\n');
         }
         try {
             Files.writeString(dir.resolve("cluster.yaml"), "cluster:\n  n: " + n + "\n  k: 3\n  repair-trigger-buffer: 1\n  nodes:\n" + nodes);
@@ -66,6 +69,14 @@ final class NodeProcesses implements AutoCloseable {
 
     Client client(int id) {
         return new Client(URI.create("https://127.0.0.1:" + ports[id]), id);
+    }
+
+    /** A peer-protocol client to node {@code id}, holding another node's certificate (peers answer only nodes). */
+    dev.shardvault.vault.peer.HttpPeer peer(int id) {
+        int as = id == 1 ? 2 : 1;
+        return new dev.shardvault.vault.peer.HttpPeer(as, id, URI.create("https://127.0.0.1:" + peerPorts[id]),
+                dev.shardvault.tls.TestTls.client(dev.shardvault.tls.Identity.node(as)), java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(5), dev.shardvault.vault.peer.PeerLink.DIRECT);
     }
 
     Path dataDir(int id) {
