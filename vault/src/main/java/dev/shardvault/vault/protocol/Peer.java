@@ -116,7 +116,10 @@ public interface Peer {
         } catch (PeerUnavailableException e) {
             future.completeExceptionally(e);
         } catch (RuntimeException e) {
-            future.completeExceptionally(new PeerUnavailableException("peer call failed: " + e, e));
+            // Every expected outcome is a value and HttpPeer reports every transport failure as unavailable, so
+            // this is a bug (here or in the local store). It fails this one call, and says so loudly.
+            System.getLogger(Peer.class.getName()).log(System.Logger.Level.ERROR, "a peer call failed with a bug", e);
+            future.completeExceptionally(e);
         }
     }
 }

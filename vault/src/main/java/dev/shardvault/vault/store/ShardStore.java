@@ -286,11 +286,11 @@ public final class ShardStore implements AutoCloseable {
      * Logs a commit decision and applies it if this node prepared the transaction: the coordinator's call is
      * the commit point, a participant's call makes its shares part of the secrets.
      *
-     * @return whether this node holds shares of the committed operations (it had prepared them)
-     * @throws IllegalStateException if this node already aborted the transaction (it refused it, or its
-     *                               termination protocol proved the commit impossible)
+     * @return {@link DecideResult.Committed}, with whether this node holds shares of the committed operations (it
+     *         had prepared them), or {@link DecideResult.DecidedOtherwise} if this node already aborted the
+     *         transaction (it refused it, or its termination protocol proved the commit impossible)
      */
-    public boolean commit(Committed decision) throws IOException {
+    public DecideResult commit(Committed decision) throws IOException {
         return commit(decision, true);
     }
 
@@ -304,21 +304,21 @@ public final class ShardStore implements AutoCloseable {
      *
      * @return as {@link #commit(Committed)}
      */
-    public boolean learnCommit(Committed decision) throws IOException {
+    public DecideResult learnCommit(Committed decision) throws IOException {
         return commit(decision, decision.outcomes().stream().anyMatch(o -> tombstoneOf(o) != null));
     }
 
-    private boolean commit(Committed decision, boolean awaitDurable) throws IOException {
+    private DecideResult commit(Committed decision, boolean awaitDurable) throws IOException {
         CompletableFuture<Void> claim = new CompletableFuture<>();
         while (true) {
             CompletableFuture<Void> other;
             synchronized (monitor) {
                 TxnState state = decided.get(decision.txn());
                 if (state instanceof TxnState.IsAborted) {
-                    throw new IllegalStateException("txn " + decision.txn() + " was aborted on node " + nodeId);
+                    return new DecideResult.DecidedOtherwise(state);
                 }
                 if (state instanceof TxnState.IsCommitted) {
-                    return holdsAny(decision);
+                    return new DecideResult.Committed(holdsAny(decision));
                 }
                 other = deciding.putIfAbsent(decision.txn(), claim);
                 if (other == null) {
@@ -332,7 +332,7 @@ public final class ShardStore implements AutoCloseable {
             other.join(); // another thread is logging a decision of this transaction: look again once it has
         }
         try {
-            return logAndApplyCommit(decision, awaitDurable);
+            return new DecideResult.Committed(logAndApplyCommit(decision, awaitDurable));
         } finally {
             release(decision.txn(), claim);
         }
@@ -568,18 +568,22 @@ public final class ShardStore implements AutoCloseable {
         return 0;
     }
 
-    /** Logs an abort (a decision, or a refusal to prepare later) and releases the transaction's locks. */
-    public void abort(TxnId txn) throws IOException {
+    /**
+     * Logs an abort (a decision, or a refusal to prepare later) and releases the transaction's locks.
+     *
+     * @return {@link DecideResult.Aborted}, or {@link DecideResult.DecidedOtherwise} if it committed here first
+     */
+    public DecideResult abort(TxnId txn) throws IOException {
         CompletableFuture<Void> claim = new CompletableFuture<>();
         while (true) {
             CompletableFuture<Void> other;
             synchronized (monitor) {
                 TxnState state = decided.get(txn);
                 if (state instanceof TxnState.IsAborted) {
-                    return;
+                    return new DecideResult.Aborted();
                 }
                 if (state instanceof TxnState.IsCommitted) {
-                    throw new IllegalStateException("txn " + txn + " was committed on node " + nodeId);
+                    return new DecideResult.DecidedOtherwise(state);
                 }
                 other = deciding.putIfAbsent(txn, claim);
                 if (other == null) {
@@ -593,6 +597,7 @@ public final class ShardStore implements AutoCloseable {
             synchronized (monitor) {
                 applyAbort(txn);
             }
+            return new DecideResult.Aborted();
         } finally {
             release(txn, claim);
         }

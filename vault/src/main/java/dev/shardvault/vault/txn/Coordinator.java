@@ -14,6 +14,7 @@ import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.Peers;
 import dev.shardvault.vault.shamir.Shamir;
+import dev.shardvault.vault.store.DecideResult;
 import dev.shardvault.vault.store.Journal;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.ShardStore;
@@ -254,13 +255,19 @@ public final class Coordinator {
                     outcomes = List.copyOf(refusals);
                 }
                 Journal.Committed decision = new Journal.Committed(txn, outcomes);
-                boolean selfHolds;
+                DecideResult logged;
                 try {
-                    selfHolds = store.commit(decision); // the commit point
-                } catch (IOException | IllegalStateException e) {
+                    logged = store.commit(decision); // the commit point
+                } catch (IOException e) {
                     LOG.log(System.Logger.Level.ERROR, "could not log the commit decision of " + txn, e);
                     return new WriteResult.Unconfirmed(txn, 0, quorum());
                 }
+                if (!(logged instanceof DecideResult.Committed committed)) {
+                    // Nothing here aborts a transaction this node is still running (its status is "in progress"
+                    // to every asker, and its resolver skips it): this is a bug, and nothing was committed.
+                    throw new IllegalStateException("txn " + txn + " was decided otherwise on its own coordinator: " + logged);
+                }
+                boolean selfHolds = committed.holdsShares();
                 inFlight.remove(txn); // decided: from now on this node answers "committed" about it
                 List<Peer> targets = peers.others().stream().filter(peer -> yes.containsKey(peer.id())).toList();
                 return confirm(decision, selfHolds, targets, votes);
@@ -496,13 +503,18 @@ public final class Coordinator {
         }
 
         private WriteResult finishEarlier(Journal.Committed decision) {
-            boolean selfHolds;
+            DecideResult logged;
             try {
-                selfHolds = store.commit(decision);
-            } catch (IOException | IllegalStateException e) {
+                logged = store.commit(decision);
+            } catch (IOException e) {
                 return new WriteResult.Unconfirmed(decision.txn(), 0, quorum());
             }
-            return confirm(decision, selfHolds, peers.others(), null);
+            if (!(logged instanceof DecideResult.Committed committed)) {
+                // This node refused that attempt (asked about it before its prepare came) and the others committed
+                // it without this node's vote: the outcome stands, but this node holds no share to confirm it with.
+                return new WriteResult.Unconfirmed(decision.txn(), 0, quorum());
+            }
+            return confirm(decision, committed.holdsShares(), peers.others(), null);
         }
 
         /**

@@ -10,6 +10,7 @@ import dev.shardvault.vault.protocol.Messages.PrepareRequest;
 import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
+import dev.shardvault.vault.store.DecideResult;
 import dev.shardvault.vault.store.PrepareResult;
 import dev.shardvault.vault.store.Selector;
 import dev.shardvault.vault.store.ShardStore;
@@ -124,19 +125,20 @@ public final class LocalParticipant implements Peer {
      */
     @Override
     public DecideReply decide(Decision decision) throws PeerUnavailableException {
+        DecideResult result;
         try {
-            return switch (decision) {
-                case Decision.Commit commit -> new DecideReply.Done(store.learnCommit(commit.committed()));
-                case Decision.Abort abort -> {
-                    store.abort(abort.txn());
-                    yield new DecideReply.Done(false);
-                }
+            result = switch (decision) {
+                case Decision.Commit commit -> store.learnCommit(commit.committed());
+                case Decision.Abort abort -> store.abort(abort.txn());
             };
-        } catch (IllegalStateException e) {
-            return new DecideReply.Refused();
         } catch (IOException e) {
             throw unavailable("decide", e);
         }
+        return switch (result) {
+            case DecideResult.Committed committed -> new DecideReply.Done(committed.holdsShares());
+            case DecideResult.Aborted aborted -> new DecideReply.Done(false);
+            case DecideResult.DecidedOtherwise otherwise -> new DecideReply.Refused();
+        };
     }
 
     /**
@@ -156,14 +158,13 @@ public final class LocalParticipant implements Peer {
             case TxnState.IsUnknown unknown -> {
                 // A node rebuilding a lost disk may have voted for it before the loss: it must not refuse it.
                 requireReady("refuse a transaction it does not know");
+                DecideResult refused;
                 try {
-                    store.abort(txn);
-                } catch (IllegalStateException e) {
-                    yield txnStatus(txn); // committed meanwhile
+                    refused = store.abort(txn);
                 } catch (IOException e) {
                     throw unavailable("txn-status", e);
                 }
-                yield new TxnStatus.Aborted();
+                yield refused instanceof DecideResult.Aborted ? new TxnStatus.Aborted() : txnStatus(txn); // committed meanwhile
             }
         };
     }

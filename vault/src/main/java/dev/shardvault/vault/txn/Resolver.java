@@ -7,6 +7,7 @@ import dev.shardvault.vault.protocol.Messages.TxnStatus;
 import dev.shardvault.vault.protocol.Peer;
 import dev.shardvault.vault.protocol.PeerUnavailableException;
 import dev.shardvault.vault.protocol.Peers;
+import dev.shardvault.vault.store.DecideResult;
 import dev.shardvault.vault.store.ShardStore;
 import dev.shardvault.vault.store.ShardStore.InDoubt;
 import dev.shardvault.vault.store.TxnState;
@@ -93,7 +94,7 @@ public final class Resolver {
                     return true;
                 }
                 LOG.log(System.Logger.Level.INFO, "aborting {0}: coordinated here, undecided, no longer running", txn.txn());
-                store.abort(txn.txn());
+                store.abort(txn.txn()); // or committed meanwhile by a retry of its request: decided either way
                 return true;
             }
             try {
@@ -104,21 +105,29 @@ public final class Resolver {
             }
         } catch (IOException e) {
             return false; // this node's log failed; the node is stopping
-        } catch (IllegalStateException e) {
-            LOG.log(System.Logger.Level.ERROR, "conflicting decisions for " + txn.txn(), e);
-            return false;
         }
+    }
+
+    /**
+     * A decision learned for a transaction this node holds in doubt. Told the other way than this node already
+     * decided, two decisions of one transaction disagree: nothing changes here, and it is logged as the protocol
+     * violation it is (the transaction is no longer in doubt here either way).
+     */
+    private static boolean settled(InDoubt txn, DecideResult result) {
+        if (result instanceof DecideResult.DecidedOtherwise otherwise) {
+            LOG.log(System.Logger.Level.ERROR, "conflicting decisions for {0}: learned the opposite of {1}", txn.txn(),
+                    otherwise.decided().getClass().getSimpleName());
+        }
+        return true;
     }
 
     private boolean apply(InDoubt txn, TxnStatus status) throws IOException {
         switch (status) {
             case TxnStatus.Committed committed -> {
-                store.commit(committed.decision());
-                return true;
+                return settled(txn, store.commit(committed.decision()));
             }
             case TxnStatus.Aborted aborted -> {
-                store.abort(txn.txn());
-                return true;
+                return settled(txn, store.abort(txn.txn()));
             }
             case TxnStatus.Prepared prepared -> {
                 return false;
@@ -141,8 +150,7 @@ public final class Resolver {
                 continue;
             }
             if (reply.value() instanceof TxnStatus.Committed committed) {
-                store.commit(committed.decision());
-                return true;
+                return settled(txn, store.commit(committed.decision()));
             }
             if (reply.value() instanceof TxnStatus.Aborted) {
                 refusals++;
@@ -151,8 +159,7 @@ public final class Resolver {
         if (refusals >= needed) {
             LOG.log(System.Logger.Level.INFO, "aborting {0}: coordinator {1} unreachable and {2} nodes refused it",
                     txn.txn(), txn.coordinator(), refusals);
-            store.abort(txn.txn());
-            return true;
+            return settled(txn, store.abort(txn.txn()));
         }
         return false;
     }

@@ -45,21 +45,11 @@ class DecisionRaceTest {
                 CyclicBarrier start = new CyclicBarrier(2);
                 Future<Boolean> commit = pool.submit(() -> {
                     start.await();
-                    try {
-                        store.learnCommit(decision);
-                        return true;
-                    } catch (IllegalStateException aborted) {
-                        return false;
-                    }
+                    return store.learnCommit(decision) instanceof DecideResult.Committed;
                 });
                 Future<Boolean> abort = pool.submit(() -> {
                     start.await();
-                    try {
-                        store.abort(txn);
-                        return true;
-                    } catch (IllegalStateException wasCommitted) {
-                        return false;
-                    }
+                    return store.abort(txn) instanceof DecideResult.Aborted;
                 });
                 boolean commitWon = commit.get();
                 boolean abortWon = abort.get();

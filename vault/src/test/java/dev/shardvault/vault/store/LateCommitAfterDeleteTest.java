@@ -52,9 +52,9 @@ class LateCommitAfterDeleteTest {
             store.it.learnCommit(new Journal.Committed(delete, List.of(new Outcome.Removed(ID, 1, 3_000))));
             assertTrue(onDisk(dir, late), "the update's share is still prepared, so it is still on disk");
 
-            boolean holds = store.it.learnCommit(new Journal.Committed(update, List.of(new Outcome.Applied(ID, 1, 2, 2_000))));
+            DecideResult result = store.it.learnCommit(new Journal.Committed(update, List.of(new Outcome.Applied(ID, 1, 2, 2_000))));
 
-            assertFalse(holds, "this node holds no share of a deleted incarnation");
+            assertEquals(new DecideResult.Committed(false), result, "this node holds no share of a deleted incarnation");
             assertInstanceOf(SecretView.Deleted.class, store.it.view(ID));
             assertNull(store.it.read(ID, new Selector.ByVersion(2)).share());
             assertEquals(List.of(), store.it.inDoubt());
