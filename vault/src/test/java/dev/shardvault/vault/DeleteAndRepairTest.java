@@ -190,8 +190,18 @@ class DeleteAndRepairTest extends ClusterTestBase {
         cluster.restart(4);
         cluster.stop(1);
         cluster.stop(2);
-        // Only nodes 3, 4, 5 are up: v2 is readable only if node 5's repaired share is right.
-        assertEquals("v2", cluster.client(3).read("S").value());
+        // Only nodes 3, 4, 5 are up: v2 is readable only if node 5's repaired share is right. Node 4 has just
+        // restarted (a share it learned without waiting for its fsync may be in doubt until node 3 answers it).
+        java.util.concurrent.atomic.AtomicReference<Answer> read = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            eventually("a read through nodes 3, 4, 5 answers", () -> {
+                read.set(cluster.client(3).read("S"));
+                return read.get().status() == 200;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last answer: " + read.get().status() + " " + read.get().body(), e);
+        }
+        assertEquals("v2", read.get().value());
     }
 
     @Test

@@ -870,6 +870,8 @@ public final class ShardStore implements AutoCloseable {
         Stored held = secret.versions.get(repaired.version());
         if (held == null || (held.share.length == 0 && repaired.share().length > 0)) {
             // A share replaces a placeholder (a version this node knew of but could not recover); never the reverse.
+            assert fitsBetweenNeighbours(secret.versions, repaired.version(), repaired.validFromMillis())
+                    : "repaired " + repaired.id() + " v" + repaired.version() + " overlaps a neighbour's validity";
             secret.versions.put(repaired.version(), new Stored(repaired.validFromMillis(), repaired.share()));
         }
         changes.record(repaired.id());
@@ -919,6 +921,13 @@ public final class ShardStore implements AutoCloseable {
                         secret.incarnation = applied.incarnation();
                         secret.deletedAtMillis = -1;
                     }
+                    // The name was locked from this node's vote to here, so nothing newer can have arrived since
+                    // (repairs wait for the lock): a committed put is the newest version, and it ends the one before.
+                    assert secret.deletedAtMillis < 0 : "a put committed into deleted " + applied.id();
+                    assert secret.versions.isEmpty() || applied.version() > secret.versions.lastKey()
+                            : applied.id() + " v" + applied.version() + " committed behind v" + secret.versions.lastKey();
+                    assert fitsBetweenNeighbours(secret.versions, applied.version(), applied.validFromMillis())
+                            : applied.id() + " v" + applied.version() + " overlaps a neighbour's validity";
                     secret.versions.put(applied.version(), new Stored(applied.validFromMillis(), put.share()));
                     changes.record(applied.id());
                 }
@@ -941,6 +950,18 @@ public final class ShardStore implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Validity intervals never overlap: version v is valid from its start until the next version's, so it may not
+     * start before the version below it, nor after the one above (equal starts leave the lower one an empty
+     * interval: the coordinator stamps max(request time, the latest start)).
+     */
+    private static boolean fitsBetweenNeighbours(TreeMap<Long, Stored> versions, long version, long validFromMillis) {
+        Map.Entry<Long, Stored> below = versions.lowerEntry(version);
+        Map.Entry<Long, Stored> above = versions.higherEntry(version);
+        return (below == null || below.getValue().validFromMillis <= validFromMillis)
+               && (above == null || validFromMillis <= above.getValue().validFromMillis);
     }
 
     private void applyAbort(TxnId txn) {
