@@ -328,7 +328,8 @@ class MutualTlsTest {
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[4096];
             int read;
-            // Until the connection ends or an answer's head is complete (the server may keep it open for the body).
+            // Until the connection ends or an answer's head is complete: Helidon 4.5 keeps a connection open after
+            // answering a request that asked Connection: close (helidon issue 12324), so end of stream may never come.
             while (answer.indexOf("\r\n\r\n") < 0 && (read = in.read(buffer)) > 0) {
                 answer.append(new String(buffer, 0, read, StandardCharsets.ISO_8859_1));
             }
