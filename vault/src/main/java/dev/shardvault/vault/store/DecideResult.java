@@ -1,10 +1,11 @@
 package dev.shardvault.vault.store;
 
 /**
- * What logging a decision did. A transaction is decided at most once: a second decision the same way changes
- * nothing and answers as the first did; one the other way is refused (a value, not an exception: a node that
- * refused a prepare it never saw, or whose termination protocol proved the commit impossible, is then told to
- * commit by a coordinator that counted it wrongly, and must say no).
+ * What logging a decision did. A transaction is decided at most once here: a second decision the same way changes
+ * nothing and answers as the first did; one the other way changes nothing either and says so. That is an expected
+ * outcome, not an error: a node that refused a transaction it was asked about before its prepare came holds it as
+ * aborted, while the others may still have committed it without this node's vote; it then answers the commit
+ * with a refusal and holds no share of it.
  */
 public sealed interface DecideResult {
 
